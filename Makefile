@@ -1,0 +1,50 @@
+# 楼事通 Loushi — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+FLASK  := $(BIN)/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: help install translations run test test-sqlite test-postgres translations-update clean
+
+help:
+	@echo "make run    – serve the site with demo data on http://$(HOST):$(PORT)/ (SQLite under instance/)"
+	@echo "make test   – the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Compile the .po catalogues; a fuzzy or broken catalogue fails here.
+translations: install
+	$(BIN)/pybabel compile -d translations
+
+run: translations
+	LOUSHI_ENV=development $(FLASK) db upgrade
+	LOUSHI_ENV=development $(FLASK) seed-demo --if-empty
+	LOUSHI_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+test-sqlite: translations
+	env -u TEST_DATABASE_URL -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: translations
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "=== again on PostgreSQL ($$TEST_DATABASE_URL) ==="; \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	else \
+	  echo "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped (CI always sets it)."; \
+	fi
+
+test: test-sqlite test-postgres
+
+# After adding UI strings: extract them, then translate the new entries in translations/zh.
+translations-update: install
+	$(FLASK) translate update
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,95 @@
+"""楼事通 Loushi: the application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import BASE_DIR, Config, config_from_env
+from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+# Public surfaces in navigation order; each appears once its blueprint is registered.
+NAVIGATION = (
+    ("guide.index", _l("Service Guide")),
+    ("intake.new_request", _l("Requests")),
+    ("wall.index", _l("Wish Wall")),
+    ("boards.index", _l("Building Boards")),
+)
+
+
+def _load_config(config) -> Config | object:
+    if config is None or isinstance(config, Mapping):
+        return config_from_env()
+    if isinstance(config, type):
+        return config()
+    return config
+
+
+def create_app(config=None) -> Flask:
+    """Build the app.  ``config`` is None (from the environment), a Config class or
+    instance, or a mapping of overrides applied on top of the environment's config."""
+    cfg = _load_config(config)
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(Path(cfg.INSTANCE_PATH).resolve()),
+    )
+    app.config.from_object(cfg)
+    if isinstance(config, Mapping):
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if app.config.get("PROXY_FIX_HOPS"):
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    from .core import db as _sqlite_setup  # noqa: F401  (registers engine events)
+    from .core.errors import init_errors
+    from .core.i18n import init_i18n, select_locale
+    from .core.security import init_security
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Shanghai")
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    init_i18n(app)
+    init_security(app)
+    init_errors(app)
+
+    from . import models  # noqa: F401  (every model, for Alembic and relationships)
+    from .auth.routes import bp as auth_bp
+    from .core.routes import bp as core_bp
+    from .council.routes import bp as council_bp
+
+    for blueprint in (core_bp, auth_bp, council_bp):
+        app.register_blueprint(blueprint)
+
+    from .cli import register_cli
+
+    register_cli(app)
+
+    def nav_items():
+        return [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in app.view_functions]
+
+    app.jinja_env.globals.update(
+        nav_items=nav_items,
+        format_datetime=format_datetime,
+        format_date=format_date,
+        static_url=lambda filename: url_for("static", filename=filename),
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    return app

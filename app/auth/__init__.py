@@ -1,0 +1,1 @@
+"""Accounts, login/logout and the one permission module every staff route uses."""

@@ -1,0 +1,84 @@
+"""Staff accounts.  The public never needs an account."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..core.timeutil import utcnow
+from ..extensions import db
+
+ROLES: dict[str, object] = {
+    "admin": _l("District administrator"),
+    "council": _l("Council member"),
+    "staff": _l("Department staff"),
+}
+
+user_building = sa.Table(
+    "user_building",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("building_id", sa.ForeignKey("building.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id", ondelete="SET NULL"), index=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    # Rotated on logout, deactivation and password change: every cookie issued before
+    # (session or remember-me) stops working at once.
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    department = relationship("Department", lazy="joined")
+    buildings = relationship("Building", secondary=user_building, lazy="selectin", order_by="Building.slug")
+
+    __table_args__ = (sa.CheckConstraint("role IN ('admin', 'council', 'staff')", name="role"),)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def revoke_sessions(self) -> None:
+        self.session_token = new_session_token()
+
+    # Flask-Login: the id in the cookie carries the session token, so a rotated token
+    # invalidates every session and remember-me cookie issued before.
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return bool(self.active)
+
+    @property
+    def role_label(self):
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def building_ids(self) -> set[int]:
+        return {b.id for b in self.buildings}
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"

@@ -1,0 +1,92 @@
+"""The one place that decides who may do what.
+
+Every staff route is guarded by ``permission_required(name)`` (or calls ``require``
+for a check that needs the loaded object).  A permission is a named rule taking the
+user and an optional target; domains add theirs with ``register``."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import abort
+from flask_login import current_user
+
+from ..extensions import login_manager
+
+Rule = Callable[[Any, Any], bool]
+_RULES: dict[str, Rule] = {}
+
+STAFF_ROLES = ("admin", "council", "staff")
+
+
+def register(name: str, rule: Rule) -> None:
+    if name in _RULES:
+        raise ValueError(f"permission {name!r} is already registered")
+    _RULES[name] = rule
+
+
+def rules() -> dict[str, Rule]:
+    return dict(_RULES)
+
+
+def _is_admin(user) -> bool:
+    return user.role == "admin"
+
+
+def _in_building(user, building) -> bool:
+    """Admins: every building; council members: their own buildings."""
+    if building is None:
+        return False
+    if _is_admin(user):
+        return True
+    return user.role == "council" and building.id in user.building_ids
+
+
+def _in_department(user, department) -> bool:
+    if department is None:
+        return False
+    if _is_admin(user):
+        return True
+    return user.role == "staff" and user.department_id == department.id
+
+
+register("workspace.view", lambda u, _t: u.role in STAFF_ROLES)
+register("users.manage", lambda u, _t: _is_admin(u))
+register("audit.view", lambda u, _t: u.role in ("admin", "council"))
+register("building.manage", _in_building)
+register("department.manage", _in_department)
+
+
+def can(name: str, target: Any = None, user: Any = None) -> bool:
+    """Whether ``user`` (the signed-in person by default) holds permission ``name``."""
+    user = current_user if user is None else user
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    rule = _RULES[name]  # an unknown name is a programming error: KeyError
+    return bool(rule(user, target))
+
+
+def require(name: str, target: Any = None) -> None:
+    """Abort unless the signed-in person holds ``name``: anonymous → login, else 403."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not can(name, target):
+        abort(403)
+
+
+def permission_required(name: str):
+    """Decorator for staff routes: ``@permission_required("workspace.view")``."""
+    if name not in _RULES:
+        raise KeyError(name)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            require(name)
+            return view(*args, **kwargs)
+
+        wrapped.permission = name  # read by the route × role tests
+        return wrapped
+
+    return decorator

@@ -1,0 +1,82 @@
+"""Commands: seed-demo, create-user, translate."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from .config import BASE_DIR
+from .extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--password", help="Password for the demo accounts (generated and printed when omitted).")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has buildings.")
+    def seed_demo_command(password: str | None, if_empty: bool) -> None:
+        """Create realistic bilingual demo data (idempotent)."""
+        from .demo import is_empty, seed_demo
+
+        if if_empty and not is_empty():
+            click.echo("Demo data already present; nothing to do (run `flask --app wsgi seed-demo` to refresh).")
+            return
+        report = seed_demo(password)
+        db.session.commit()
+        click.echo("Demo data ready:")
+        for line in report.lines():
+            click.echo(line)
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice(["admin", "council", "staff"]), required=True)
+    @click.option("--building", "buildings", multiple=True, help="Building slug (council members; repeatable).")
+    @click.option("--department", help="Department code (department staff).")
+    @click.option("--name", default="", help="Display name.")
+    @click.password_option(help="Prompted for when omitted.")
+    def create_user_command(email, role, buildings, department, name, password) -> None:
+        """Create a staff account."""
+        from .auth.services import UserError, create_user
+        from .boards.models import Building
+        from .guide.models import Department
+
+        found = []
+        for slug in buildings:
+            b = db.session.scalar(sa.select(Building).where(Building.slug == slug))
+            if b is None:
+                raise click.UsageError(f"no building with slug {slug!r}")
+            found.append(b)
+        dept = None
+        if department:
+            dept = db.session.scalar(sa.select(Department).where(Department.code == department))
+            if dept is None:
+                raise click.UsageError(f"no department with code {department!r}")
+        try:
+            user = create_user(email, password, role, name=name, buildings=found, department=dept)
+        except UserError as exc:
+            raise click.UsageError(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"Created {user.email} ({user.role}).")
+
+    @app.cli.group("translate")
+    def translate() -> None:
+        """Extract, update and compile the message catalogues."""
+
+    def _pybabel(*args: str) -> None:
+        subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=BASE_DIR)  # noqa: S603
+
+    @translate.command("update")
+    def translate_update() -> None:
+        """Extract messages and merge them into translations/*/messages.po."""
+        _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
+                 "--omit-header", "-o", "translations/messages.pot", ".")
+        _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching",
+                 "--ignore-obsolete")
+
+    @translate.command("compile")
+    def translate_compile() -> None:
+        """Compile .po catalogues to .mo (done by make run / make test)."""
+        _pybabel("compile", "-d", "translations")

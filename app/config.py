@@ -1,0 +1,136 @@
+"""Settings from the environment, with working embedded defaults.
+
+Every setting can be overridden by an environment variable of the same name.  The
+defaults run a complete site on one machine: SQLite under ``instance/``, rate-limit
+counters in memory, no mail.  Production differs only where it must (secure cookies,
+HSTS) and is selected with ``LOUSHI_ENV=production`` (the default).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = BASE_DIR / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the usual spellings of a PostgreSQL URL and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Return ``SECRET_KEY`` from the environment, else one generated and kept in
+    ``instance/secret_key`` (created once, readable by the owner only)."""
+    env = os.environ.get("SECRET_KEY")
+    if env:
+        return env
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        key = key_file.read_text(encoding="ascii").strip()
+        if key:
+            return key
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    return key
+
+
+class Config:
+    """Defaults shared by every environment; read when ``create_app`` runs."""
+
+    ENV_NAME = "production"
+    TESTING = False
+
+    def __init__(self, instance_path: Path | None = None) -> None:
+        instance = Path(instance_path or os.environ.get("LOUSHI_INSTANCE") or DEFAULT_INSTANCE)
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = load_or_create_secret_key(instance)
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'loushi.sqlite3'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "loushi"
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_FROM = os.environ.get("MAIL_FROM") or "楼事通 Loushi <no-reply@loushi.example>"
+        self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads")
+        # Largest request body (uploads included): 5 attachments of 5 MB plus the form.
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 26 * 1024 * 1024)
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.ENV_NAME == "production")
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.PREFERRED_URL_SCHEME = "https" if self.SESSION_COOKIE_SECURE else "http"
+        self.HSTS = self.SESSION_COOKIE_SECURE
+        # Behind one reverse proxy (nginx) in production: trust one X-Forwarded-* hop.
+        self.PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 1 if self.ENV_NAME == "production" else 0)
+
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SESSION_COOKIE_NAME = "loushi_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    WTF_CSRF_TIME_LIMIT = 4 * 3600
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_IP = "20 per 10 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+
+
+class DevelopmentConfig(Config):
+    """``make run``: plain http on 127.0.0.1, so cookies cannot require https."""
+
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    """The test suite: its own database (``TEST_DATABASE_URL`` or a SQLite file per run)."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, instance_path: Path | None = None) -> None:
+        super().__init__(instance_path)
+        self.SECRET_KEY = secrets.token_urlsafe(32)
+        url = os.environ.get("TEST_DATABASE_URL")
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
+            url or f"sqlite:///{Path(self.INSTANCE_PATH) / 'test.sqlite3'}"
+        )
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.MAIL_SERVER = None
+
+
+CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestingConfig}
+
+
+def config_from_env() -> Config:
+    name = os.environ.get("LOUSHI_ENV", "production").strip().lower()
+    return CONFIGS.get(name, Config)()

@@ -1,0 +1,33 @@
+"""Home page and health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify
+
+from ..extensions import db, limiter
+from .queries import district_figures
+from .rendering import render
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/<lang:lang_code>/")
+def home():
+    figures = db.session.execute(district_figures()).one()
+    return render("core/home.html", figures=figures)
+
+
+@bp.route("/healthz")
+@limiter.exempt
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1")).scalar_one()
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        db.session.rollback()
+        response = jsonify(status="error", database="unavailable")
+        response.status_code = 503
+    else:
+        response = jsonify(status="ok", database="ok")
+    response.headers["Cache-Control"] = "no-store"
+    return response

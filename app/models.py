@@ -1,0 +1,6 @@
+"""Imports every model so that Alembic and SQLAlchemy relationships see them all."""
+
+from .auth.models import User, user_building  # noqa: F401
+from .boards.models import Building, Council, CouncilMember, Street  # noqa: F401
+from .core.models import AuditLog  # noqa: F401
+from .guide.models import Department  # noqa: F401

@@ -1,0 +1,105 @@
+"""Browser tests: the app served on 127.0.0.1 in a thread, driven by Playwright.
+
+Debian's ``/usr/bin/chromium`` is used when present, else Playwright's own Chromium
+where one is installed.  Without either the tests are skipped with a loud notice,
+except under CI (``CI=true``), where a skipped browser test is a failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import warnings
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+
+
+def _no_browser(reason: str):
+    message = f"BROWSER TESTS NOT RUN: {reason}. Install Debian's chromium (apt-get install -y chromium)."
+    if os.environ.get("CI"):
+        pytest.fail(message + " Under CI a skipped browser test is a failure.", pytrace=False)
+    warnings.warn(message, pytest.PytestWarning, stacklevel=1)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - dev extra always installs it
+        _no_browser("the playwright package is not installed")
+    pw = sync_playwright().start()
+    executable = DEBIAN_CHROMIUM if os.path.exists(DEBIAN_CHROMIUM) else shutil.which("chromium")
+    try:
+        if executable:
+            instance = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        else:
+            instance = pw.chromium.launch(args=CHROMIUM_ARGS)  # Playwright's own build, if installed
+    except Exception as exc:  # noqa: BLE001 - any launch failure means "no browser here"
+        pw.stop()
+        _no_browser(f"no Chromium could be started ({type(exc).__name__})")
+    yield instance
+    instance.close()
+    pw.stop()
+
+
+class PageProblems:
+    """Console errors, page errors and CSP violations seen by a page."""
+
+    def __init__(self, page):
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+
+    def _console(self, message):
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    @property
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.console_errors if "Content Security Policy" in m or "Refused to" in m]
+
+    def assert_clean(self):
+        assert not self.csp_violations, self.csp_violations
+        assert not self.console_errors, self.console_errors
+        assert not self.page_errors, self.page_errors
+
+
+def _new_page(browser, base_url, javascript: bool, locale: str):
+    context = browser.new_context(base_url=base_url, java_script_enabled=javascript, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems = PageProblems(page)
+    return context, page, problems
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context, pg, problems = _new_page(browser, live_server, True, "zh-CN")
+    pg.problems = problems
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def nojs_page(browser, live_server):
+    context, pg, problems = _new_page(browser, live_server, False, "en-US")
+    pg.problems = problems
+    yield pg
+    context.close()
