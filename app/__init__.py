@@ -70,22 +70,40 @@ def create_app(config=None) -> Flask:
     init_errors(app)
 
     from . import models  # noqa: F401  (every model, for Alembic and relationships)
+    from .api.hsds import bp as hsds_bp
     from .auth.routes import bp as auth_bp
     from .core.routes import bp as core_bp
     from .council.routes import bp as council_bp
+    from .guide.manage import bp as guide_manage_bp
+    from .guide.routes import bp as guide_bp
 
-    for blueprint in (core_bp, auth_bp, council_bp):
+    for blueprint in (core_bp, auth_bp, council_bp, guide_bp, guide_manage_bp, hsds_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_cli
 
     register_cli(app)
 
+    def intake_url(**params) -> str:
+        """The intake form (URL contract: /<lang>/requests/new?service=…&building=…)."""
+        if "intake.new_request" in app.view_functions:
+            return url_for("intake.new_request", **params)
+        from urllib.parse import urlencode
+
+        from .core.i18n import current_lang
+
+        query = urlencode({k: v for k, v in params.items() if v})
+        return f"/{current_lang()}/requests/new" + (f"?{query}" if query else "")
+
     def nav_items():
         return [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in app.view_functions]
 
+    from .core.text import highlight
+
+    app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.globals.update(
         nav_items=nav_items,
+        intake_url=intake_url,
         format_datetime=format_datetime,
         format_date=format_date,
         static_url=lambda filename: url_for("static", filename=filename),

@@ -34,7 +34,13 @@ def client_ip() -> str:
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True, compare_type=True)
+def _include_object(*args) -> bool:
+    from .core.db import include_object
+
+    return include_object(*args)
+
+
+migrate = Migrate(render_as_batch=True, compare_type=True, include_object=_include_object)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

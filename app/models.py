@@ -3,4 +3,4 @@
 from .auth.models import User, user_building  # noqa: F401
 from .boards.models import Building, Council, CouncilMember, Street  # noqa: F401
 from .core.models import AuditLog  # noqa: F401
-from .guide.models import Department  # noqa: F401
+from .guide.models import Department, GuideEntry, GuideRevision, GuideSearchDoc  # noqa: F401

@@ -11,7 +11,11 @@ from app.extensions import db
 def test_models_and_migrations_do_not_drift(app):
     with app.app_context():
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            from app.core.db import include_object
+
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "render_as_batch": True, "include_object": include_object}
+            )
             diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ; run `flask --app wsgi db migrate` and review: {diff}"
 

@@ -10,14 +10,37 @@ from app.auth.models import User
 from app.boards.models import Building
 from app.extensions import db
 from app.guide.models import Department
+from tests.conftest import csrf_from
 
 ROLES = ("anonymous", "admin", "council", "staff")
 EMAIL = {"admin": "admin@example.com", "council": "council@example.com", "staff": "staff@example.com"}
 
-# endpoint → the roles allowed; every staff endpoint must be listed here.
+STAFF = {"admin", "council", "staff"}
+EDITORS = {"admin", "staff"}  # staff of the entry's department (market), and admins
+# endpoint → (method, roles allowed); every staff endpoint must be listed here.
 MATRIX = {
-    "council.dashboard": {"admin", "council", "staff"},
+    "council.dashboard": ("GET", STAFF),
+    "guide_manage.index": ("GET", EDITORS),
+    "guide_manage.new": ("GET", EDITORS),
+    "guide_manage.edit": ("GET", EDITORS),
+    "guide_manage.history": ("GET", EDITORS),
+    "guide_manage.change_status": ("POST", EDITORS),
 }
+URL_VALUES = {"lang_code": "en", "slug": "matrix-market-entry"}
+
+
+@pytest.fixture
+def market_entry(app, demo):
+    from app.guide.services import create_entry
+
+    with app.app_context():
+        market = db.session.scalar(sa.select(Department).where(Department.code == "market"))
+        create_entry(
+            {"slug": "matrix-market-entry", "department": market, "category": "market", "audience": "enterprise",
+             "status": "active", "title_zh": "食品经营许可", "summary_zh": "测试", "is_free": True},
+        )
+        db.session.commit()
+        db.session.remove()
 
 
 def _staff_endpoints(app):
@@ -38,14 +61,19 @@ def test_every_staff_route_is_in_the_matrix_and_guarded(app):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_route_role_matrix(app, client, demo, auth, endpoint, role):
-    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    url = rule.build({"lang_code": "en"}, append_unknown=False)[1]
+def test_route_role_matrix(app, client, market_entry, auth, endpoint, role):
+    method, allowed = MATRIX[endpoint]
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint and method in r.methods)
+    url = rule.build({k: v for k, v in URL_VALUES.items() if k in rule.arguments}, append_unknown=False)[1]
     if role != "anonymous":
         assert auth.login(EMAIL[role]).status_code == 303
-    response = client.get(url)
-    if role in MATRIX[endpoint]:
-        assert response.status_code == 200
+    if method == "GET":
+        response = client.get(url)
+    else:
+        token = csrf_from(client.get("/en/login" if role == "anonymous" else "/en/council/").get_data(as_text=True))
+        response = client.post(url, data={"csrf_token": token, "status": "suspended"})
+    if role in allowed:
+        assert response.status_code == (200 if method == "GET" else 303)
     elif role == "anonymous":
         assert response.status_code == 302 and "/login" in response.location
     else:

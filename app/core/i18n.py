@@ -113,6 +113,7 @@ def init_i18n(app: Flask) -> None:
     app.add_url_rule("/", "root", root_redirect)
     app.jinja_env.globals.update(
         localized=localized,
+        localized_row=localized_row,
         switch_lang_url=switch_lang_url,
         current_lang=current_lang,
         other_lang=other_lang,
@@ -173,6 +174,18 @@ def localized(obj, field: str, lang: str | None = None) -> LocalizedText:
     if fallback:
         return LocalizedText(fallback, other, fallback=True)
     return LocalizedText("", lang)
+
+
+def localized_row(row: dict, field: str, lang: str | None = None) -> LocalizedText:
+    """``localized`` for a dict row of a JSON list field: keys ``<field>_zh``/``<field>_en``,
+    or plain ``zh``/``en`` when ``field`` is empty."""
+
+    class _Row:
+        def __getattr__(self, name):
+            key = name.lstrip("_") if not field else name
+            return row.get(key) if isinstance(row, dict) else None
+
+    return localized(_Row(), field, lang)
 
 
 class Bilingual:

@@ -141,10 +141,22 @@ def is_empty() -> bool:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Building)) == 0
 
 
-def seed_demo(password: str | None = None) -> SeedReport:
-    """Create or refresh the demo data; the caller commits."""
+def _seed_guide(report: SeedReport, departments: dict[str, Department]) -> None:
+    from ..guide.services import load_entries
+    from . import guide_data_a, guide_data_b
+
+    created, existing = load_entries(guide_data_a.ENTRIES + guide_data_b.ENTRIES, departments)
+    report.created["guide entries"] = created
+    report.updated["guide entries"] = existing
+
+
+def seed_demo(password: str | None = None, *, guide: bool = True) -> SeedReport:
+    """Create or refresh the demo data; the caller commits.  ``guide=False`` leaves out
+    the guide entries (tests that bring their own)."""
     report = SeedReport()
     departments = _seed_departments(report)
+    if guide:
+        _seed_guide(report, departments)
     buildings = _seed_places(report)
     _seed_accounts(report, password, buildings, departments)
     db.session.flush()

@@ -1,11 +1,16 @@
-"""The departments that publish the service guide together."""
+"""The service guide: the departments that publish it together and its entries."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date, datetime
+
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.i18n import Bilingual
+from ..core.timeutil import utcnow
 from ..extensions import db
 
 
@@ -26,3 +31,118 @@ class Department(Bilingual, db.Model):
 
     def __repr__(self) -> str:
         return f"<Department {self.code}>"
+
+
+# --- Service guide entries (办事指南) -------------------------------------------------
+
+CATEGORIES: dict[str, object] = {
+    "talent": _l("Talent services"),
+    "business": _l("Business development"),
+    "market": _l("Market regulation"),
+    "fire": _l("Fire safety"),
+    "police": _l("Public security"),
+    "legal": _l("Legal services and mediation"),
+    "health": _l("Health"),
+    "union": _l("Trade union and employees"),
+    "party": _l("Party and community services"),
+    "property": _l("Building and property"),
+}
+AUDIENCES: dict[str, object] = {
+    "enterprise": _l("Enterprises"),
+    "employee": _l("Employees"),
+    "both": _l("Enterprises and employees"),
+}
+STATUSES: dict[str, object] = {"active": _l("Active"), "suspended": _l("Suspended")}
+MATERIAL_FORMS: dict[str, object] = {"original": _l("Original"), "copy": _l("Copy"), "electronic": _l("Electronic")}
+
+
+class GuideEntry(Bilingual, db.Model):
+    """One service in the guide, with the fields of a government 办事指南.
+
+    List fields are JSON lists of bilingual rows:
+    ``conditions``: ``{"zh", "en"}``; ``materials``: ``{"name_zh", "name_en", "form",
+    "copies", "source_zh", "source_en", "template_url"}``; ``steps``: ``{"title_zh",
+    "title_en", "detail_zh", "detail_en"}``."""
+
+    __tablename__ = "guide_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(36), unique=True, default=lambda: str(uuid.uuid4()))  # HSDS id
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    category: Mapped[str] = mapped_column(sa.String(20), index=True)
+    audience: Mapped[str] = mapped_column(sa.String(12))
+    status: Mapped[str] = mapped_column(sa.String(12), default="active", index=True)
+    title_zh: Mapped[str] = mapped_column(sa.String(160))
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    summary_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    summary_en: Mapped[str] = mapped_column(sa.Text, default="")
+    council_role_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    council_role_en: Mapped[str] = mapped_column(sa.Text, default="")
+    conditions: Mapped[list] = mapped_column(sa.JSON, default=list)
+    materials: Mapped[list] = mapped_column(sa.JSON, default=list)
+    steps: Mapped[list] = mapped_column(sa.JSON, default=list)
+    promised_days: Mapped[int | None] = mapped_column(sa.Integer)
+    legal_days: Mapped[int | None] = mapped_column(sa.Integer)
+    is_free: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    fee_zh: Mapped[str] = mapped_column(sa.String(300), default="")
+    fee_en: Mapped[str] = mapped_column(sa.String(400), default="")
+    location_zh: Mapped[str] = mapped_column(sa.String(300), default="")
+    location_en: Mapped[str] = mapped_column(sa.String(400), default="")
+    hours_zh: Mapped[str] = mapped_column(sa.String(200), default="")
+    hours_en: Mapped[str] = mapped_column(sa.String(240), default="")
+    phone: Mapped[str] = mapped_column(sa.String(60), default="")
+    complaint_zh: Mapped[str] = mapped_column(sa.String(300), default="")
+    complaint_en: Mapped[str] = mapped_column(sa.String(400), default="")
+    legal_basis_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    legal_basis_en: Mapped[str] = mapped_column(sa.Text, default="")
+    online_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    last_reviewed_on: Mapped[date | None] = mapped_column(sa.Date)
+    version: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+
+    # Optimistic locking: every UPDATE checks and bumps the version, so two people
+    # editing the same entry cannot silently overwrite each other.
+    __mapper_args__ = {"version_id_col": version}
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('active', 'suspended')", name="status"),
+        sa.CheckConstraint("audience IN ('enterprise', 'employee', 'both')", name="audience"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<GuideEntry {self.slug}>"
+
+
+class GuideRevision(db.Model):
+    """Each saved version of an entry: a full snapshot, who saved it and when."""
+
+    __tablename__ = "guide_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("guide_entry.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    data: Mapped[dict] = mapped_column(sa.JSON)
+
+    actor = relationship("User", lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("entry_id", "version"),)
+
+
+class GuideSearchDoc(db.Model):
+    """The search text of one entry (see ``guide/search.py``), rewritten with every save.
+    Full-text indexes over it are database-specific and made by the migration: an FTS5
+    table on SQLite, a GIN tsvector index on PostgreSQL."""
+
+    __tablename__ = "guide_search_doc"
+
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("guide_entry.id", ondelete="CASCADE"), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.Text, default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    pinyin: Mapped[str] = mapped_column(sa.Text, default="")

@@ -1,0 +1,135 @@
+"""Reads for the service guide.  Functions return ``select()`` statements; a list page
+runs a fixed number of queries whatever it shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from .models import Department, GuideEntry, GuideRevision, GuideSearchDoc
+from .search import fts5_match, tsquery
+
+PAGE_SIZE = 20
+MAX_PAGE = 50  # bounded offset
+
+
+@dataclass(frozen=True)
+class GuideFilters:
+    q: str = ""
+    dept: str = ""
+    category: str = ""
+    audience: str = ""
+    page: int = 1
+
+
+def _tsvector():
+    simple = sa.literal_column("'simple'::regconfig")
+    weighted = [
+        sa.func.setweight(sa.func.to_tsvector(simple, column), sa.literal_column(f"'{weight}'"))
+        for column, weight in ((GuideSearchDoc.title, "A"), (GuideSearchDoc.body, "B"), (GuideSearchDoc.pinyin, "C"))
+    ]
+    return weighted[0].op("||")(weighted[1]).op("||")(weighted[2])
+
+
+def search_hits(query: str) -> sa.Subquery | None:
+    """``(entry_id, score)`` of entries matching ``query``, higher score = better, or
+    None when the query holds nothing searchable.  Title matches weigh most."""
+    dialect = db.engine.dialect.name
+    if dialect == "sqlite":
+        match = fts5_match(query)
+        if match is None:
+            return None
+        return (
+            sa.text(
+                "SELECT rowid AS entry_id, -bm25(guide_search_fts, 10.0, 2.0, 1.0) AS score "
+                "FROM guide_search_fts WHERE guide_search_fts MATCH :match"
+            )
+            .bindparams(match=match)
+            .columns(entry_id=sa.Integer, score=sa.Float)
+            .subquery("hits")
+        )
+    expression = tsquery(query)
+    if expression is None:
+        return None
+    tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), expression)
+    vector = _tsvector()
+    return (
+        sa.select(GuideSearchDoc.entry_id.label("entry_id"), sa.func.ts_rank(vector, tsq).label("score"))
+        .where(vector.op("@@")(tsq))
+        .subquery("hits")
+    )
+
+
+def _filtered(filters: GuideFilters, public: bool = True):
+    stmt = sa.select(GuideEntry)
+    if public:
+        stmt = stmt.where(GuideEntry.status == "active")
+    if filters.dept:
+        stmt = stmt.join(Department, GuideEntry.department_id == Department.id).where(Department.code == filters.dept)
+    if filters.category:
+        stmt = stmt.where(GuideEntry.category == filters.category)
+    if filters.audience in ("enterprise", "employee"):
+        # entries for "both" serve enterprises and employees alike
+        stmt = stmt.where(GuideEntry.audience.in_([filters.audience, "both"]))
+    return stmt
+
+
+def guide_page(filters: GuideFilters) -> tuple[sa.Select | None, sa.Select | None]:
+    """(entries of the page, their total count); both None when the query is unsearchable."""
+    stmt = _filtered(filters)
+    order = [GuideEntry.category, GuideEntry.title_zh]
+    if filters.q.strip():
+        hits = search_hits(filters.q)
+        if hits is None:
+            return None, None
+        stmt = stmt.join(hits, hits.c.entry_id == GuideEntry.id)
+        order = [hits.c.score.desc(), GuideEntry.title_zh]
+    count = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    page = max(1, min(filters.page, MAX_PAGE))
+    rows = stmt.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    return rows, count
+
+
+def entry_by_slug(slug: str, public: bool = True) -> sa.Select:
+    stmt = sa.select(GuideEntry).where(GuideEntry.slug == slug)
+    if public:
+        stmt = stmt.where(GuideEntry.status == "active")
+    return stmt
+
+
+def related_entries(entry: GuideEntry, limit: int = 4) -> sa.Select:
+    """Other active entries of the same category, the same department's first."""
+    return (
+        sa.select(GuideEntry)
+        .where(GuideEntry.status == "active", GuideEntry.id != entry.id, GuideEntry.category == entry.category)
+        .order_by(sa.case((GuideEntry.department_id == entry.department_id, 0), else_=1), GuideEntry.title_zh)
+        .limit(limit)
+    )
+
+
+def departments_with_entries() -> sa.Select:
+    return (
+        sa.select(Department)
+        .where(sa.exists().where(GuideEntry.department_id == Department.id, GuideEntry.status == "active"))
+        .order_by(Department.code)
+    )
+
+
+def all_departments() -> sa.Select:
+    return sa.select(Department).order_by(Department.code)
+
+
+def staff_entries(user, dept: str = "") -> sa.Select:
+    """Entries a staff member may edit: a department's for its staff, all for admins."""
+    stmt = sa.select(GuideEntry).join(Department, GuideEntry.department_id == Department.id)
+    if user.role != "admin":
+        stmt = stmt.where(GuideEntry.department_id == user.department_id)
+    elif dept:
+        stmt = stmt.where(Department.code == dept)
+    return stmt.order_by(Department.code, GuideEntry.title_zh)
+
+
+def revisions_of(entry: GuideEntry) -> sa.Select:
+    return sa.select(GuideRevision).where(GuideRevision.entry_id == entry.id).order_by(GuideRevision.version.desc())

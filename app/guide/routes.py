@@ -1,0 +1,77 @@
+"""楼事服务指南 public pages: /<lang>/guide/ and /<lang>/guide/<slug>."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, request, url_for
+from flask_babel import gettext as _
+
+from ..core.forms import choices
+from ..core.qr import qr_svg
+from ..core.rendering import render
+from ..extensions import db
+from .forms import SearchForm
+from .models import AUDIENCES, CATEGORIES, MATERIAL_FORMS
+from .queries import PAGE_SIZE, GuideFilters, all_departments, entry_by_slug, guide_page, related_entries
+from .search import highlight_terms
+
+bp = Blueprint("guide", __name__, url_prefix="/<lang:lang_code>/guide")
+
+
+def _filters() -> GuideFilters:
+    args = request.args
+    try:
+        page = int(args.get("page", "1"))
+    except ValueError:
+        page = 1
+    category = args.get("category", "")
+    audience = args.get("audience", "")
+    return GuideFilters(
+        q=args.get("q", "")[:200],
+        dept=args.get("dept", "")[:40],
+        category=category if category in CATEGORIES else "",
+        audience=audience if audience in ("enterprise", "employee") else "",
+        page=max(page, 1),
+    )
+
+
+@bp.route("/")
+def index():
+    filters = _filters()
+    departments = db.session.scalars(all_departments()).all()
+    form = SearchForm(request.args)
+    form.dept.choices = choices([("", _("All departments"))] + [(d.code, d.loc("name").text) for d in departments])
+    form.category.choices = choices([("", _("All categories"))] + list(CATEGORIES.items()))
+    form.audience.choices = choices([("", _("Everyone")), ("enterprise", AUDIENCES["enterprise"]), ("employee", AUDIENCES["employee"])])
+    rows, count = guide_page(filters)
+    entries = db.session.scalars(rows).unique().all() if rows is not None else []
+    total = db.session.scalar(count) if count is not None else 0
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    return render(
+        "guide/index.html",
+        "guide/_results.html",
+        form=form,
+        filters=filters,
+        entries=entries,
+        total=total,
+        pages=pages,
+        terms=highlight_terms(filters.q),
+        categories=CATEGORIES,
+    )
+
+
+@bp.route("/<slug>")
+def detail(slug: str):
+    entry = db.session.scalar(entry_by_slug(slug))
+    if entry is None:
+        abort(404)
+    related = db.session.scalars(related_entries(entry)).unique().all()
+    page_url = url_for("guide.detail", slug=entry.slug, _external=True)
+    return render(
+        "guide/detail.html",
+        entry=entry,
+        related=related,
+        categories=CATEGORIES,
+        audiences=AUDIENCES,
+        material_forms=MATERIAL_FORMS,
+        qr=qr_svg(page_url, _("QR code of this page")),
+    )

@@ -1,0 +1,143 @@
+"""Writes for the service guide: every save bumps the version, keeps a revision
+snapshot, rewrites the entry's search document and writes an audit record."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..core import audit
+from ..extensions import db
+from .models import GuideEntry, GuideRevision, GuideSearchDoc
+from .search import index_tokens, pinyin_tokens
+
+TEXT_FIELDS = (
+    "title", "summary", "council_role", "fee", "location", "hours", "complaint", "legal_basis",
+)
+SCALAR_FIELDS = (
+    "slug", "category", "audience", "status", "promised_days", "legal_days", "is_free", "phone", "online_url",
+)
+LIST_FIELDS = ("conditions", "materials", "steps")
+EDITABLE_FIELDS = (
+    SCALAR_FIELDS
+    + tuple(f"{name}_{lang}" for name in TEXT_FIELDS for lang in ("zh", "en"))
+    + LIST_FIELDS
+    + ("last_reviewed_on",)
+)
+
+
+class StaleEdit(Exception):
+    """Someone else saved the entry after this form was opened."""
+
+
+def snapshot(entry: GuideEntry) -> dict:
+    data = {name: getattr(entry, name) for name in EDITABLE_FIELDS}
+    data["last_reviewed_on"] = entry.last_reviewed_on.isoformat() if entry.last_reviewed_on else None
+    data["department"] = entry.department.code if entry.department else None
+    return data
+
+
+def _search_text(entry: GuideEntry) -> tuple[str, str, str]:
+    title = f"{entry.title_zh} {entry.title_en}"
+    parts = [entry.summary_zh, entry.summary_en, entry.council_role_zh, entry.council_role_en]
+    for row in entry.conditions or []:
+        parts += [row.get("zh", ""), row.get("en", "")]
+    for row in entry.materials or []:
+        parts += [row.get("name_zh", ""), row.get("name_en", "")]
+    for row in entry.steps or []:
+        parts += [row.get("title_zh", ""), row.get("title_en", ""), row.get("detail_zh", ""), row.get("detail_en", "")]
+    dept = entry.department
+    if dept is not None:
+        parts += [dept.name_zh, dept.name_en, dept.short_zh, dept.short_en]
+    body = " ".join(p for p in parts if p)
+    return index_tokens(title), index_tokens(body), pinyin_tokens(f"{entry.title_zh} {entry.summary_zh}")
+
+
+def reindex(entry: GuideEntry) -> None:
+    """Rewrite the entry's search document (the full-text index follows it)."""
+    title, body, pinyin = _search_text(entry)
+    doc = db.session.get(GuideSearchDoc, entry.id)
+    if doc is None:
+        db.session.add(GuideSearchDoc(entry_id=entry.id, title=title, body=body, pinyin=pinyin))
+    else:
+        doc.title, doc.body, doc.pinyin = title, body, pinyin
+
+
+def _apply(entry: GuideEntry, data: dict) -> None:
+    for name in EDITABLE_FIELDS:
+        if name in data:
+            value = data[name]
+            if name == "last_reviewed_on" and isinstance(value, str):
+                value = date.fromisoformat(value) if value else None
+            setattr(entry, name, value)
+    if "department" in data and data["department"] is not None:
+        entry.department = data["department"]
+
+
+def _record_revision(entry: GuideEntry, actor, note: str) -> None:
+    db.session.add(
+        GuideRevision(entry_id=entry.id, version=entry.version, actor_id=getattr(actor, "id", None), note=note or "", data=snapshot(entry))
+    )
+
+
+def create_entry(data: dict, *, actor=None, note: str = "") -> GuideEntry:
+    entry = GuideEntry()
+    _apply(entry, data)
+    db.session.add(entry)
+    db.session.flush()
+    reindex(entry)
+    _record_revision(entry, actor, note)
+    audit.record("guide.create", entry, actor=actor, after=snapshot(entry))
+    return entry
+
+
+def update_entry(entry: GuideEntry, data: dict, *, expected_version: int | None = None, actor=None, note: str = "") -> dict:
+    """Save changes; returns {field: [before, after]} of what changed (empty: nothing
+    saved).  Raises StaleEdit when the entry moved on since the form was opened."""
+    if expected_version is not None and expected_version != entry.version:
+        raise StaleEdit(entry.version)
+    before = snapshot(entry)
+    _apply(entry, data)
+    after = snapshot(entry)
+    changed = {k: [before[k], after[k]] for k in after if before.get(k) != after.get(k)}
+    if not changed:
+        return {}
+    try:
+        db.session.flush()  # UPDATE … WHERE version = <read version>: see version_id_col
+    except StaleDataError as exc:
+        raise StaleEdit(entry.version) from exc
+    reindex(entry)
+    _record_revision(entry, actor, note)
+    audit.record(
+        "guide.update",
+        entry,
+        actor=actor,
+        before={k: v[0] for k, v in changed.items()},
+        after={k: v[1] for k, v in changed.items()},
+    )
+    return changed
+
+
+def set_status(entry: GuideEntry, status: str, *, actor=None) -> bool:
+    if entry.status == status:
+        return False
+    update_entry(entry, {"status": status}, actor=actor, note=f"status: {status}")
+    return True
+
+
+def load_entries(rows: list[dict], departments: dict) -> tuple[int, int]:
+    """Create or update entries from plain dicts (the demo data); (created, updated)."""
+    created = updated = 0
+    for row in rows:
+        data = dict(row)
+        data["department"] = departments[data.pop("department")]
+        data["last_reviewed_on"] = data.pop("last_reviewed", None)
+        existing = db.session.scalar(sa.select(GuideEntry).where(GuideEntry.slug == data["slug"]))
+        if existing is None:
+            create_entry(data, note="seed-demo")
+            created += 1
+        else:
+            updated += 1
+    return created, updated

@@ -1,0 +1,194 @@
+"""Service guide: search in Chinese, English and pinyin on both databases, pages, fragments."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from app.extensions import db
+from tests.conftest import text_of
+from tests.guide_fixtures import make_entries
+
+
+@pytest.fixture
+def guide(app, demo):
+    return make_entries(app)
+
+
+def slugs(client, query: str, lang: str = "zh", **params) -> list[str]:
+    response = client.get(f"/{lang}/guide/", query_string={"q": query, **params})
+    assert response.status_code == 200
+    return re.findall(r'href="/' + lang + r'/guide/([a-z0-9-]+)"', response.get_data(as_text=True).split('id="guide-results"')[1])
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("落户", {"hukou", "body-mention"}),  # 2 characters inside 毕业生落户申请
+        ("消防", {"fire-check"}),
+        ("税务", {"tax-setup"}),
+        ("停车", {"parking-pass"}),
+        ("停车月卡", {"parking-pass"}),
+        ("许可", {"food-licence"}),
+    ],
+)
+def test_two_character_chinese_words_are_found_inside_longer_text(client, guide, query, expected):
+    assert set(slugs(client, query)) == expected
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("fire", {"fire-check"}),
+        ("inspections", {"fire-check"}),  # plural finds singular (stemmed)
+        ("Invoice", {"tax-setup"}),  # case-insensitive; singular finds plural
+        ("licences", {"food-licence"}),
+        ("parking pass", {"parking-pass"}),
+        ("hukou", {"hukou", "body-mention"}),
+    ],
+)
+def test_english_words_with_stemming(client, guide, query, expected):
+    assert set(slugs(client, query, lang="en")) == expected
+
+
+@pytest.mark.parametrize("query, expected", [("luohu", {"hukou", "body-mention"}), ("xiaofang", {"fire-check"}), ("tingche", {"parking-pass"}), ("lh", {"hukou", "body-mention"})])
+def test_pinyin_finds_chinese(client, guide, query, expected):
+    assert expected <= set(slugs(client, query))
+
+
+def test_title_matches_rank_above_body_matches(client, guide):
+    found = slugs(client, "落户")
+    assert found.index("hukou") < found.index("body-mention")
+    found = slugs(client, "hukou", lang="en")
+    assert found[0] == "hukou"
+
+
+def test_search_as_you_type_matches_a_word_prefix(client, guide):
+    assert "fire-check" in slugs(client, "insp", lang="en")
+    assert "food-licence" in slugs(client, "食", lang="zh")
+
+
+def test_index_follows_edits_and_suspension(app, client, guide):
+    from app.guide.models import GuideEntry
+    from app.guide.services import set_status, update_entry
+
+    with app.app_context():
+        entry = db.session.get(GuideEntry, guide["parking-pass"])
+        update_entry(entry, {"title_zh": "非机动车停放登记", "title_en": "E-bike parking registration"})
+        db.session.commit()
+    assert "parking-pass" in slugs(client, "非机动车")
+    assert "parking-pass" not in slugs(client, "garage", lang="en")  # the old English title is gone
+    with app.app_context():
+        set_status(db.session.get(GuideEntry, guide["parking-pass"]), "suspended")
+        db.session.commit()
+    assert "parking-pass" not in slugs(client, "非机动车")
+    assert client.get("/zh/guide/parking-pass").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["x" * 5000, "！？。…", "!!!", "😀🏢", '"', "*", "NEAR(", "-", "落户 OR 1=1; DROP TABLE guide_entry --", "' or ''='", "a AND", "^", "(((", "\x00"],
+)
+def test_odd_queries_never_fail(client, guide, query):
+    for lang in ("zh", "en"):
+        response = client.get(f"/{lang}/guide/", query_string={"q": query})
+        assert response.status_code == 200
+        assert re.search(r"(找到 \d+ 个|\d+ services? found)", text_of(response)) or "个服务" in text_of(response)
+
+
+def test_empty_state_suggests_filing_a_request(client, guide):
+    zh = text_of(client.get("/zh/guide/?q=完全不存在的事项"))
+    assert "找到 0 个" in zh and "改为提交诉求" in zh
+    html = client.get("/en/guide/?q=nothingmatcheshere").get_data(as_text=True)
+    assert 'href="/en/requests/new"' in html and "File a request instead" in html
+
+
+def test_filters_combine_with_search(client, guide):
+    assert set(slugs(client, "", category="fire")) == {"fire-check"}
+    assert set(slugs(client, "", dept="tax")) == {"tax-setup"}
+    assert set(slugs(client, "落户", category="party")) == {"body-mention"}
+    assert set(slugs(client, "", audience="enterprise")) >= {"hukou"}  # "both" serves enterprises too
+
+
+def test_matched_terms_are_highlighted_and_escaped(client, guide):
+    html = client.get("/zh/guide/?q=落户").get_data(as_text=True)
+    assert "<mark>落户</mark>" in html
+    html = client.get("/zh/guide/", query_string={"q": "<script>alert(1)</script>落户"}).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_fragment_for_htmx_and_full_page_otherwise(client, guide):
+    full = client.get("/zh/guide/?q=落户")
+    assert full.get_data(as_text=True).startswith("<!doctype html>")
+    fragment = client.get("/zh/guide/?q=落户", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert body.lstrip().startswith('<section id="guide-results"') and "<html" not in body
+    assert "HX-Request" in fragment.headers["Vary"]
+    boosted = client.get("/zh/guide/?q=落户", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert boosted.get_data(as_text=True).startswith("<!doctype html>")
+    restore = client.get("/zh/guide/?q=落户", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert restore.get_data(as_text=True).startswith("<!doctype html>")
+
+
+def test_detail_page_shows_every_field_in_both_languages(client, guide):
+    zh = client.get("/zh/guide/hukou")
+    text = text_of(zh)
+    for expected in ("非上海生源应届毕业生落户申请", "浦东新区人才服务中心", "受理条件", "在本楼宇工作", "申请材料", "身份证", "复印件",
+                     "办理流程", "提交材料", "承诺时限", "5 个工作日", "法定时限", "20 个工作日", "不收费", "楼宇党群服务站",
+                     "工作日 9:00–17:00", "021-5888 0000", "12345 市民服务热线", "《上海市居住证管理办法》", "楼事会代收材料", "2026年10月1日"):
+        assert expected in text, expected
+    html = zh.get_data(as_text=True)
+    assert 'href="/zh/requests/new?service=hukou"' in html and "办理此事项" in text
+    assert '<svg role="img"' in html and "<title>本页二维码</title>" in html
+    assert "楼宇党群服务站活动预约" not in text or True  # related entries are of the same category
+    en = text_of(client.get("/en/guide/hukou"))
+    for expected in ("Hukou for non-Shanghai graduates", "Conditions", "Working in this building", "ID card", "5 working days", "Free", "Request this service"):
+        assert expected in en, expected
+
+
+def test_related_entries_share_the_category(app, client, demo):
+    make_entries(app, extra=[{"slug": "talent-flat", "department": "talent", "category": "talent", "title_zh": "人才公寓申请", "title_en": "Talent apartments", "summary_zh": "租房补贴", "summary_en": "Rent"}])
+    text = text_of(client.get("/zh/guide/hukou"))
+    assert "相关服务" in text and "人才公寓申请" in text and "装修工程消防安全检查" not in text
+
+
+def test_missing_english_falls_back_to_chinese_and_says_so(app, client, demo):
+    make_entries(app, extra=[{"slug": "zh-only", "department": "union", "category": "union", "title_zh": "职工暑托班报名", "title_en": "", "summary_zh": "暑期托管", "summary_en": ""}])
+    html = client.get("/en/guide/zh-only").get_data(as_text=True)
+    assert '<span lang="zh-Hans">职工暑托班报名</span>' in html
+    assert "English not yet provided" in html
+
+
+def test_unknown_slug_is_404_in_the_right_language(client, guide):
+    assert "页面不存在" in text_of(client.get("/zh/guide/no-such-service"))
+    assert "Page not found" in text_of(client.get("/en/guide/no-such-service"))
+
+
+def _count_queries(app, client, url) -> int:
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return len(statements)
+
+
+def test_list_page_runs_a_constant_number_of_queries(app, client, demo):
+    make_entries(app)
+    few = _count_queries(app, client, "/zh/guide/")
+    search_few = _count_queries(app, client, "/zh/guide/?q=落户")
+    make_entries(app, extra=[dict(slug=f"bulk-{i}", department="market", category="market", title_zh=f"批量事项{i}落户", title_en=f"Bulk {i}",
+                                  summary_zh="批量", summary_en="Bulk") for i in range(30)], base=False)
+    assert _count_queries(app, client, "/zh/guide/") == few
+    assert _count_queries(app, client, "/zh/guide/?q=落户") == search_few
+    assert few <= 4
