@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: help install translations run test test-sqlite test-postgres translations-update clean
+.PHONY: help install translations run test test-sqlite test-postgres translations-update clean bench-guide
 
 help:
 	@echo "make run    – serve the site with demo data on http://$(HOST):$(PORT)/ (SQLite under instance/)"
@@ -48,3 +48,7 @@ translations-update: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Benchmarks (figures, not pass/fail): see bench/.
+bench-guide: translations
+	$(BIN)/python bench/guide_bench.py $(BENCH_ARGS)

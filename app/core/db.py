@@ -11,7 +11,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 # Database-specific objects that migrations create by hand and the models do not
 # describe (full-text indexes): autogenerate and the drift test leave them alone.
-UNMODELLED_PREFIXES = ("guide_search_fts", "ix_guide_search_doc_fulltext")
+UNMODELLED_PREFIXES = ("guide_search_fts", "ix_guide_search_doc_fulltext", "fulltext_tsv")
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

@@ -24,13 +24,8 @@ class GuideFilters:
     page: int = 1
 
 
-def _tsvector():
-    simple = sa.literal_column("'simple'::regconfig")
-    weighted = [
-        sa.func.setweight(sa.func.to_tsvector(simple, column), sa.literal_column(f"'{weight}'"))
-        for column, weight in ((GuideSearchDoc.title, "A"), (GuideSearchDoc.body, "B"), (GuideSearchDoc.pinyin, "C"))
-    ]
-    return weighted[0].op("||")(weighted[1]).op("||")(weighted[2])
+# PostgreSQL: the stored, GIN-indexed tsvector column that the migration adds.
+FULLTEXT_TSV = sa.literal_column("guide_search_doc.fulltext_tsv")
 
 
 def search_hits(query: str) -> sa.Subquery | None:
@@ -43,8 +38,10 @@ def search_hits(query: str) -> sa.Subquery | None:
             return None
         return (
             sa.text(
+                # LIMIT -1 keeps SQLite from flattening this into the outer query, which
+                # would probe the FTS index once per entry instead of once per search.
                 "SELECT rowid AS entry_id, -bm25(guide_search_fts, 10.0, 2.0, 1.0) AS score "
-                "FROM guide_search_fts WHERE guide_search_fts MATCH :match"
+                "FROM guide_search_fts WHERE guide_search_fts MATCH :match LIMIT -1"
             )
             .bindparams(match=match)
             .columns(entry_id=sa.Integer, score=sa.Float)
@@ -54,10 +51,10 @@ def search_hits(query: str) -> sa.Subquery | None:
     if expression is None:
         return None
     tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), expression)
-    vector = _tsvector()
     return (
-        sa.select(GuideSearchDoc.entry_id.label("entry_id"), sa.func.ts_rank(vector, tsq).label("score"))
-        .where(vector.op("@@")(tsq))
+        sa.select(GuideSearchDoc.entry_id.label("entry_id"), sa.func.ts_rank(FULLTEXT_TSV, tsq).label("score"))
+        .select_from(GuideSearchDoc)
+        .where(FULLTEXT_TSV.op("@@")(tsq))
         .subquery("hits")
     )
 
@@ -86,7 +83,7 @@ def guide_page(filters: GuideFilters) -> tuple[sa.Select | None, sa.Select | Non
             return None, None
         stmt = stmt.join(hits, hits.c.entry_id == GuideEntry.id)
         order = [hits.c.score.desc(), GuideEntry.title_zh]
-    count = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    count = stmt.with_only_columns(sa.func.count(GuideEntry.id)).order_by(None)
     page = max(1, min(filters.page, MAX_PAGE))
     rows = stmt.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     return rows, count
