@@ -98,12 +98,14 @@ def create_app(config=None) -> Flask:
     def nav_items():
         return [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in app.view_functions]
 
+    from .auth.permissions import can
     from .core.text import highlight
 
     app.jinja_env.filters["highlight"] = highlight
     app.jinja_env.globals.update(
         nav_items=nav_items,
         intake_url=intake_url,
+        can=can,
         format_datetime=format_datetime,
         format_date=format_date,
         static_url=lambda filename: url_for("static", filename=filename),

@@ -168,3 +168,11 @@ def test_duplicate_slug_is_refused(client, guide, auth):
     data.update(slug="hukou", category="talent", audience="both", status="active", title_zh="重复", summary_zh="重复", save="y", is_free="y")
     response = client.post("/en/council/guide/new", data=data)
     assert response.status_code == 422 and "Another entry already uses this address." in text_of(response)
+
+
+def test_dashboard_links_to_guide_editing_for_editors_only(client, guide, auth):
+    auth.login("staff@example.com")
+    assert 'href="/zh/council/guide/"' in client.get("/zh/council/").get_data(as_text=True)
+    auth.logout()
+    auth.login("council@example.com")
+    assert 'href="/zh/council/guide/"' not in client.get("/zh/council/").get_data(as_text=True)
