@@ -65,6 +65,10 @@ def create_app(config=None) -> Flask:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
 
+    from .core.cache import page_cache, page_csrf_token
+
+    page_cache.init_app(app)
+    app.jinja_env.globals["page_csrf_token"] = page_csrf_token
     init_i18n(app)
     init_security(app)
     init_errors(app)

@@ -76,6 +76,7 @@ class Config:
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
         self.MAIL_PORT = _int("MAIL_PORT", 25)
         self.MAIL_FROM = os.environ.get("MAIL_FROM") or "楼事通 Loushi <no-reply@loushi.example>"
+        self.PAGE_CACHE_ENABLED = _bool("PAGE_CACHE_ENABLED", True)
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads")
         # Largest request body (uploads included): 5 attachments of 5 MB plus the form.
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 26 * 1024 * 1024)

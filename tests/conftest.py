@@ -49,12 +49,21 @@ def _wipe(application) -> None:
                 conn.execute(table.delete())
 
 
+def _forget_caches() -> None:
+    from app.core.cache import page_cache, versions
+
+    page_cache.clear()
+    versions.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clean(app):
     limiter.reset()
+    _forget_caches()
     yield
     _wipe(app)
     limiter.reset()
+    _forget_caches()
 
 
 @pytest.fixture

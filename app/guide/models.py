@@ -100,7 +100,7 @@ class GuideEntry(Bilingual, db.Model):
     last_reviewed_on: Mapped[date | None] = mapped_column(sa.Date)
     version: Mapped[int] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow, index=True)
 
     department: Mapped[Department] = relationship(lazy="joined")
 

@@ -89,6 +89,11 @@ def guide_page(filters: GuideFilters) -> tuple[sa.Select | None, sa.Select | Non
     return rows, count
 
 
+def guide_version() -> sa.Select:
+    """Changes whenever any entry is created, edited or changes status (page cache key)."""
+    return sa.select(sa.func.max(GuideEntry.updated_at))
+
+
 def entry_by_slug(slug: str, public: bool = True) -> sa.Select:
     stmt = sa.select(GuideEntry).where(GuideEntry.slug == slug)
     if public:

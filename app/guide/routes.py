@@ -6,15 +6,21 @@ from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 
 from ..core.forms import choices
+from ..core.cache import cached, versions
 from ..core.qr import qr_svg
 from ..core.rendering import render
 from ..extensions import db
 from .forms import SearchForm
 from .models import AUDIENCES, CATEGORIES, MATERIAL_FORMS
-from .queries import PAGE_SIZE, GuideFilters, all_departments, entry_by_slug, guide_page, related_entries
+from .queries import PAGE_SIZE, GuideFilters, all_departments, entry_by_slug, guide_page, guide_version, related_entries
 from .search import highlight_terms
 
 bp = Blueprint("guide", __name__, url_prefix="/<lang:lang_code>/guide")
+
+
+def _version():
+    """The guide's cache version (the newest edit), read at most every 2 s per process."""
+    return versions.get("guide", lambda: db.session.scalar(guide_version()))
 
 
 def _filters() -> GuideFilters:
@@ -36,6 +42,10 @@ def _filters() -> GuideFilters:
 
 @bp.route("/")
 def index():
+    return cached("guide.index", _version(), _index)
+
+
+def _index():
     filters = _filters()
     departments = db.session.scalars(all_departments()).all()
     form = SearchForm(request.args)
@@ -61,6 +71,10 @@ def index():
 
 @bp.route("/<slug>")
 def detail(slug: str):
+    return cached("guide.detail", _version(), lambda: _detail(slug))
+
+
+def _detail(slug: str):
     entry = db.session.scalar(entry_by_slug(slug))
     if entry is None:
         abort(404)

@@ -68,6 +68,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_guide_entry_category'), ['category'], unique=False)
         batch_op.create_index(batch_op.f('ix_guide_entry_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_guide_entry_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_guide_entry_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('guide_revision',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -153,6 +154,7 @@ def downgrade():
 
     op.drop_table('guide_revision')
     with op.batch_alter_table('guide_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_guide_entry_updated_at'))
         batch_op.drop_index(batch_op.f('ix_guide_entry_status'))
         batch_op.drop_index(batch_op.f('ix_guide_entry_department_id'))
         batch_op.drop_index(batch_op.f('ix_guide_entry_category'))

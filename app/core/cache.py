@@ -1,0 +1,160 @@
+"""A page cache for public pages that many people read and staff rarely change (the guide).
+
+Only anonymous GETs without pending flash messages are cached.  The key holds the URL,
+the language, fragment-or-page and a *version* the caller reads from the database (for
+the guide: the newest ``updated_at``), so an edit makes old entries unreachable at once in
+every process.  Entries live in Redis when ``REDIS_URL`` is set (shared by all processes),
+else in a small in-process LRU.  The per-visitor CSRF token is rendered as a placeholder
+and filled in on the way out, so a cached page never carries someone else's token."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from typing import Callable
+
+from flask import Flask, Response, current_app, g, make_response, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from .i18n import current_lang
+from .rendering import wants_fragment
+
+CSRF_PLACEHOLDER = "LOUSHI-CSRF-PLACEHOLDER-7f3a"
+
+
+class PageCache:
+    def __init__(self) -> None:
+        self._local: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+        self._redis = None
+        self.size = 512
+        self.ttl = 300
+
+    def init_app(self, app: Flask) -> None:
+        self.size = app.config.get("PAGE_CACHE_SIZE", 512)
+        self.ttl = app.config.get("PAGE_CACHE_SECONDS", 300)
+        self._local.clear()
+        self._redis = None
+        if app.config.get("PAGE_CACHE_ENABLED", True) and app.config.get("REDIS_URL"):
+            import redis
+
+            self._redis = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=0.5)
+        app.extensions["page_cache"] = self
+
+    def get(self, key: str) -> str | None:
+        if self._redis is not None:
+            try:
+                value = self._redis.get(key)
+            except Exception:  # noqa: BLE001 - a cache outage only costs speed
+                return None
+            return value.decode("utf-8") if value is not None else None
+        with self._lock:
+            value = self._local.get(key)
+            if value is not None:
+                self._local.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: str) -> None:
+        if self._redis is not None:
+            try:
+                self._redis.set(key, value.encode("utf-8"), ex=self.ttl)
+            except Exception:  # noqa: BLE001
+                pass
+            return
+        with self._lock:
+            self._local[key] = value
+            self._local.move_to_end(key)
+            while len(self._local) > self.size:
+                self._local.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._local.clear()
+
+
+page_cache = PageCache()
+
+
+def page_csrf_token() -> str:
+    """``csrf_token()`` for templates: a placeholder while a cacheable page renders."""
+    return CSRF_PLACEHOLDER if g.get("rendering_for_cache") else generate_csrf()
+
+
+def _cacheable() -> bool:
+    return (
+        current_app.config.get("PAGE_CACHE_ENABLED", True)
+        and request.method == "GET"
+        and not current_user.is_authenticated
+        and not session.get("_flashes")
+    )
+
+
+def _key(name: str, version) -> str:
+    raw = f"{name}|{version}|{current_lang()}|{int(wants_fragment())}|{request.full_path}"
+    return "loushi:page:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class Versions:
+    """Cache versions read from the database, remembered for ``ttl`` seconds per process,
+    so a cache hit costs no query.  ``bump`` forgets a version at once in this process
+    (the one that made the edit); other processes see the edit within ``ttl`` seconds."""
+
+    def __init__(self, ttl: float = 2.0) -> None:
+        self.ttl = ttl
+        self._seen: dict[str, tuple[float, object]] = {}
+
+    def get(self, name: str, read: Callable[[], object]):
+        now = time.monotonic()
+        hit = self._seen.get(name)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        value = read()
+        self._seen[name] = (now, value)
+        return value
+
+    def bump(self, name: str) -> None:
+        self._seen.pop(name, None)
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+
+versions = Versions()
+
+
+def cached(name: str, version, build: Callable[[], Response]) -> Response:
+    """``build()``'s response, from the cache when this exact page was built before
+    for the same ``version``; only 200 responses are kept."""
+    if not _cacheable():
+        return build()
+    key = _key(name, version)
+    html = page_cache.get(key)
+    status = 200
+    if html is None:
+        g.rendering_for_cache = True
+        try:
+            built = build()
+        finally:
+            g.rendering_for_cache = False
+        if built.status_code != 200:
+            return _fill(built)
+        html = built.get_data(as_text=True)
+        page_cache.set(key, html)
+    if CSRF_PLACEHOLDER in html:  # fragments carry no token: no session work for them
+        html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
+    response = make_response(html, status)
+    response.vary.add("HX-Request")
+    response.vary.add("Cookie")
+    return response
+
+
+def _fill(response: Response) -> Response:
+    if response.direct_passthrough or response.is_streamed:
+        return response
+    body = response.get_data(as_text=True)
+    if CSRF_PLACEHOLDER in body:
+        response.set_data(body.replace(CSRF_PLACEHOLDER, generate_csrf()))
+    return response
