@@ -16,7 +16,9 @@ REQUIRED_BUILDINGS = {
 
 
 def _counts():
-    models = (Street, Building, Council, CouncilMember, Department, User)
+    from app.guide.models import GuideEntry, GuideRevision
+
+    models = (Street, Building, Council, CouncilMember, Department, User, GuideEntry, GuideRevision)
     return {m.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in models}
 
 
@@ -27,6 +29,13 @@ def test_seed_demo_creates_realistic_data_and_is_idempotent(app, runner):
     with app.app_context():
         first = _counts()
         assert first["Building"] >= 12 and first["Department"] == 18 and first["User"] == 3
+        from app.guide.models import GuideEntry
+
+        entries = db.session.scalars(sa.select(GuideEntry)).all()
+        assert len(entries) >= 60
+        assert len({e.department_id for e in entries}) == 18  # every department publishes
+        complete = [e for e in entries if e.title_en and e.summary_en and e.legal_basis_zh and e.steps and e.conditions and e.phone]
+        assert len(complete) >= 55 and any(not e.title_en for e in entries)  # a few without English, on purpose
         names = set(db.session.scalars(sa.select(Building.name_zh)))
         assert REQUIRED_BUILDINGS <= names or all(any(r in n for n in names) for r in REQUIRED_BUILDINGS)
         for council in db.session.scalars(sa.select(Council)):

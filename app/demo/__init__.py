@@ -143,9 +143,9 @@ def is_empty() -> bool:
 
 def _seed_guide(report: SeedReport, departments: dict[str, Department]) -> None:
     from ..guide.services import load_entries
-    from . import guide_data_a, guide_data_b
+    from .guide_data import ENTRIES
 
-    created, existing = load_entries(guide_data_a.ENTRIES + guide_data_b.ENTRIES, departments)
+    created, existing = load_entries(ENTRIES, departments)
     report.created["guide entries"] = created
     report.updated["guide entries"] = existing
 
