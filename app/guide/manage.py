@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.forms import choices
+from ..core.i18n import Bilingual
 from ..auth.permissions import permission_required, register, require
 from ..core.rendering import render
 from ..extensions import db
@@ -91,16 +92,31 @@ def _editor(form: EntryForm, entry: GuideEntry | None, status: int = 200, previe
     )
 
 
-class _Preview:
+def _check_submission(form: EntryForm, entry: GuideEntry | None):
+    """(response, None) when the form must be shown again — a row was added, an error,
+    a slug clash, a preview — or (None, data) when it is ready to save."""
+    if _handle_rows(form):
+        return _editor(form, entry), None
+    if not form.validate():
+        return _editor(form, entry, status=422), None
+    data = _form_data(form)
+    own = current_user.department_id if entry is None else entry.department_id
+    if data["department"] is None or (current_user.role != "admin" and data["department"].id != own):
+        abort(403)
+    clash = db.session.scalar(entry_by_slug(data["slug"], public=False))
+    if clash is not None and (entry is None or clash.id != entry.id):
+        form.slug.errors.append(_("Another entry already uses this address."))
+        return _editor(form, entry, status=422), None
+    if form.preview.data:
+        return _editor(form, entry, preview=_Preview({**data, "department_id": data["department"].id})), None
+    return None, data
+
+
+class _Preview(Bilingual):
     """An unsaved entry built from the form, for the preview."""
 
     def __init__(self, data: dict):
         self.__dict__.update(data)
-
-    def loc(self, field):
-        from ..core.i18n import localized
-
-        return localized(self, field)
 
 
 @bp.route("/")
@@ -123,18 +139,9 @@ def new():
         form.status.data = "active"
         form.is_free.data = True
         return _editor(form, None)
-    if _handle_rows(form):
-        return _editor(form, None)
-    if not form.validate():
-        return _editor(form, None, status=422)
-    data = _form_data(form)
-    if data["department"] is None or (current_user.role != "admin" and data["department"].id != current_user.department_id):
-        abort(403)
-    if db.session.scalar(entry_by_slug(data["slug"], public=False)) is not None:
-        form.slug.errors.append(_("Another entry already uses this address."))
-        return _editor(form, None, status=422)
-    if form.preview.data:
-        return _editor(form, None, preview=_Preview(data))
+    shown, data = _check_submission(form, None)
+    if shown is not None:
+        return shown
     entry = create_entry(data, actor=current_user, note=form.note.data or "")
     db.session.commit()
     flash(_("The entry was created."), "success")
@@ -151,19 +158,9 @@ def edit(slug: str):
         form.department.data = entry.department_id
         form.version.data = str(entry.version)
         return _editor(form, entry)
-    if _handle_rows(form):
-        return _editor(form, entry)
-    if not form.validate():
-        return _editor(form, entry, status=422)
-    data = _form_data(form)
-    if data["department"] is None or (current_user.role != "admin" and data["department"].id != entry.department_id):
-        abort(403)
-    clash = db.session.scalar(entry_by_slug(data["slug"], public=False))
-    if clash is not None and clash.id != entry.id:
-        form.slug.errors.append(_("Another entry already uses this address."))
-        return _editor(form, entry, status=422)
-    if form.preview.data:
-        return _editor(form, entry, preview=_Preview({**data, "department_id": data["department"].id}))
+    shown, data = _check_submission(form, entry)
+    if shown is not None:
+        return shown
     try:
         expected = int(form.version.data or entry.version)
     except ValueError:
