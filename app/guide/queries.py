@@ -28,35 +28,41 @@ class GuideFilters:
 FULLTEXT_TSV = sa.literal_column("guide_search_doc.fulltext_tsv")
 
 
-def search_hits(query: str) -> sa.Subquery | None:
-    """``(entry_id, score)`` of entries matching ``query``, higher score = better, or
-    None when the query holds nothing searchable.  Title matches weigh most."""
+def search_hits(query: str, ranked: bool = True, limit: int | None = None) -> sa.Subquery | None:
+    """``(entry_id, score)`` of entries matching ``query``, higher score = better (just
+    ``entry_id`` when not ``ranked``: counting needs no ranking), or None when the query
+    holds nothing searchable.  Title matches weigh most.  ``limit`` keeps only the best
+    ``limit`` hits, so a broad word does not make every match travel through the join."""
     dialect = db.engine.dialect.name
     if dialect == "sqlite":
         match = fts5_match(query)
         if match is None:
             return None
+        score = ", -bm25(guide_search_fts, 10.0, 2.0, 1.0) AS score" if ranked else ""
+        columns = {"entry_id": sa.Integer, **({"score": sa.Float} if ranked else {})}
+        top = " ORDER BY score DESC" if ranked and limit else ""
         return (
             sa.text(
-                # LIMIT -1 keeps SQLite from flattening this into the outer query, which
-                # would probe the FTS index once per entry instead of once per search.
-                "SELECT rowid AS entry_id, -bm25(guide_search_fts, 10.0, 2.0, 1.0) AS score "
-                "FROM guide_search_fts WHERE guide_search_fts MATCH :match LIMIT -1"
+                # A LIMIT (-1: none) keeps SQLite from flattening this into the outer query,
+                # which would probe the FTS index once per entry instead of once per search.
+                f"SELECT rowid AS entry_id{score} FROM guide_search_fts WHERE guide_search_fts MATCH :match{top} LIMIT :limit"
             )
-            .bindparams(match=match)
-            .columns(entry_id=sa.Integer, score=sa.Float)
+            .bindparams(match=match, limit=limit if ranked and limit else -1)
+            .columns(**columns)
             .subquery("hits")
         )
     expression = tsquery(query)
     if expression is None:
         return None
     tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), expression)
-    return (
-        sa.select(GuideSearchDoc.entry_id.label("entry_id"), sa.func.ts_rank(FULLTEXT_TSV, tsq).label("score"))
-        .select_from(GuideSearchDoc)
-        .where(FULLTEXT_TSV.op("@@")(tsq))
-        .subquery("hits")
-    )
+    columns = [GuideSearchDoc.entry_id.label("entry_id")]
+    stmt = sa.select(*columns).select_from(GuideSearchDoc).where(FULLTEXT_TSV.op("@@")(tsq))
+    if ranked:
+        score = sa.func.ts_rank(FULLTEXT_TSV, tsq).label("score")
+        stmt = stmt.add_columns(score)
+        if limit:
+            stmt = stmt.order_by(score.desc()).limit(limit)
+    return stmt.subquery("hits")
 
 
 def _filtered(filters: GuideFilters, public: bool = True):
@@ -75,15 +81,24 @@ def _filtered(filters: GuideFilters, public: bool = True):
 
 def guide_page(filters: GuideFilters) -> tuple[sa.Select | None, sa.Select | None]:
     """(entries of the page, their total count); both None when the query is unsearchable."""
-    stmt = _filtered(filters)
+    stmt = count_stmt = _filtered(filters)
     order = [GuideEntry.category, GuideEntry.title_zh]
     if filters.q.strip():
-        hits = search_hits(filters.q)
+        page = max(1, min(filters.page, MAX_PAGE))
+        limit = None
+        if not (filters.dept or filters.category or filters.audience):
+            # Only the status filter can drop a hit: keep enough of the best ones for this
+            # page even if every unpublished entry ranked above them (exact, not a guess).
+            unpublished = db.session.scalar(sa.select(sa.func.count()).where(GuideEntry.status != "active")) or 0
+            limit = page * PAGE_SIZE + unpublished
+        hits = search_hits(filters.q, limit=limit)
         if hits is None:
             return None, None
+        matched = search_hits(filters.q, ranked=False)
         stmt = stmt.join(hits, hits.c.entry_id == GuideEntry.id)
+        count_stmt = count_stmt.join(matched, matched.c.entry_id == GuideEntry.id)
         order = [hits.c.score.desc(), GuideEntry.title_zh]
-    count = stmt.with_only_columns(sa.func.count(GuideEntry.id)).order_by(None)
+    count = count_stmt.with_only_columns(sa.func.count(GuideEntry.id)).order_by(None)
     page = max(1, min(filters.page, MAX_PAGE))
     rows = stmt.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     return rows, count
