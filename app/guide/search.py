@@ -113,26 +113,19 @@ def highlight_terms(query: str) -> list[str]:
     return sorted(set(terms), key=len, reverse=True)[:MAX_QUERY_TERMS]
 
 
-def fts5_match(query: str) -> str | None:
-    """An FTS5 MATCH expression, or None when the query has nothing to search for.
-    Every token is quoted, so the person's text can never become FTS syntax."""
+def _expression(query: str, term, and_: str, or_: str) -> str | None:
     groups = query_terms(query)
     if not groups:
         return None
+    return and_.join("(" + or_.join(term(t[:-1], True) if t.endswith("*") else term(t, False) for t in group) + ")" for group in groups)
 
-    def term(token: str) -> str:
-        return f'"{token[:-1]}" *' if token.endswith("*") else f'"{token}"'
 
-    return " AND ".join("(" + " OR ".join(term(t) for t in group) + ")" for group in groups)
+def fts5_match(query: str) -> str | None:
+    """An FTS5 MATCH expression, or None when the query has nothing to search for.
+    Every token is quoted, so the person's text can never become FTS syntax."""
+    return _expression(query, lambda t, prefix: f'"{t}" *' if prefix else f'"{t}"', " AND ", " OR ")
 
 
 def tsquery(query: str) -> str | None:
     """A PostgreSQL ``to_tsquery('simple', …)`` expression (tokens quoted), or None."""
-    groups = query_terms(query)
-    if not groups:
-        return None
-
-    def term(token: str) -> str:
-        return f"'{token[:-1]}':*" if token.endswith("*") else f"'{token}'"
-
-    return " & ".join("(" + " | ".join(term(t) for t in group) + ")" for group in groups)
+    return _expression(query, lambda t, prefix: f"'{t}':*" if prefix else f"'{t}'", " & ", " | ")
