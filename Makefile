@@ -12,8 +12,11 @@ PORT   ?= 5000
 help:
 	@echo "make run    – serve the site with demo data on http://$(HOST):$(PORT)/ (SQLite under instance/)"
 	@echo "make test   – the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set"
+	@echo "make bench-guide – the service-guide benchmark (figures, not pass/fail)"
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
+	  { echo "Needs Python 3.11+ with the venv module (Debian: apt-get install -y python3-venv)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
