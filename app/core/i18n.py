@@ -156,11 +156,10 @@ class LocalizedText:
     def __html__(self) -> str:
         if not self.fallback:
             return str(escape(self.text))
-        return str(
-            Markup('<span lang="{}">{}</span> <small class="i18n-fallback">({})</small>').format(
-                HTML_LANG[self.lang], self.text, self.note
-            )
-        )
+        span = Markup('<span lang="{}">{}</span>').format(HTML_LANG[self.lang], self.text)
+        if g.get("fallback_noted"):  # the page already says it once, in a banner
+            return str(span)
+        return str(span + Markup(' <small class="i18n-fallback">({})</small>').format(self.note))
 
 
 def localized(obj, field: str, lang: str | None = None) -> LocalizedText:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext as _
 
 from ..core.forms import choices
@@ -79,6 +79,9 @@ def _detail(slug: str):
     if entry is None:
         abort(404)
     related = db.session.scalars(related_entries(entry)).unique().all()
+    title = entry.loc("title")
+    fallback_note = title.note if title.fallback else ""
+    g.fallback_noted = bool(fallback_note)  # one banner instead of a note on every field
     page_url = url_for("guide.detail", slug=entry.slug, _external=True)
     return render(
         "guide/detail.html",
@@ -88,4 +91,5 @@ def _detail(slug: str):
         audiences=AUDIENCES,
         material_forms=MATERIAL_FORMS,
         qr=qr_svg(page_url, _("QR code of this page")),
+        fallback_note=fallback_note,
     )
