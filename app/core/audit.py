@@ -10,23 +10,6 @@ from flask_login import current_user
 from ..extensions import db
 from .models import AuditLog
 
-# Never copied into before/after snapshots.
-SECRET_FIELDS = frozenset({"password", "password_hash", "session_token", "totp_secret"})
-
-
-def snapshot(obj: Any, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    """The named attributes of ``obj`` as JSON-safe values (for before/after)."""
-    out: dict[str, Any] = {}
-    for name in fields:
-        if name in SECRET_FIELDS:
-            continue
-        value = getattr(obj, name, None)
-        if value is not None and not isinstance(value, (str, int, float, bool, list, dict)):
-            value = str(value)
-        out[name] = value
-    return out
-
-
 def record(
     action: str,
     target: Any = None,
