@@ -66,6 +66,30 @@ def test_title_matches_rank_above_body_matches(client, guide):
     assert found[0] == "hukou"
 
 
+def test_a_broad_search_ranks_a_bounded_set_title_matches_first(app, client, demo, monkeypatch):
+    """Past SEARCH_CAP matches the page says so, still puts title matches first, and
+    the count/pages stop at the cap."""
+    from app.core.cache import page_cache
+    from app.guide import queries
+
+    body_only = [dict(slug=f"body-{i}", department="housing", category="property", title_zh=f"楼宇服务事项{i}", title_en=f"Building service {i}",
+                      summary_zh="可咨询停车问题。", summary_en="Ask about it here.") for i in range(6)]
+    in_title = [dict(slug=f"title-{i}", department="housing", category="property", title_zh=f"停车服务{i}", title_en=f"Car service {i}",
+                     summary_zh="说明。", summary_en="About it.") for i in range(3)]
+    make_entries(app, extra=body_only + in_title, base=False)
+    monkeypatch.setattr(queries, "SEARCH_CAP", 4)
+    response = client.get("/zh/guide/", query_string={"q": "停车"})
+    found = slugs(client, "停车")
+    assert found[:3] == sorted(found[:3]) and {s[:6] for s in found[:3]} == {"title-"}
+    assert len(found) == 4 and found[3].startswith("body-")
+    text = text_of(response)
+    assert "找到超过 4 个与“停车”相关的服务" in text
+    monkeypatch.setattr(queries, "SEARCH_CAP", 200)
+    page_cache.clear()  # the cap is not part of the cache key
+    assert len(slugs(client, "停车")) == 9
+    assert "找到 9 个与“停车”相关的服务" in text_of(client.get("/zh/guide/", query_string={"q": "停车"}))
+
+
 def test_search_as_you_type_matches_a_word_prefix(client, guide):
     assert "fire-check" in slugs(client, "insp", lang="en")
     assert "food-licence" in slugs(client, "食", lang="zh")

@@ -19,7 +19,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from ..core.i18n import localized, localized_row
 from ..extensions import csrf, db, limiter
 from ..guide.models import CATEGORIES, Department, GuideEntry
-from ..guide.queries import search_hits
+from ..guide.queries import all_matches
 
 bp = Blueprint("hsds", __name__, url_prefix="/api/hsds")
 csrf.exempt(bp)
@@ -245,7 +245,7 @@ def services():
     stmt = sa.select(GuideEntry).where(GuideEntry.status == "active")
     search = request.args.get("search", "")[:200]
     if search.strip():
-        hits = search_hits(search)
+        hits = all_matches(search)
         if hits is None:
             stmt = stmt.where(sa.false())
         else:

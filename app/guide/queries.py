@@ -24,45 +24,93 @@ class GuideFilters:
     page: int = 1
 
 
-# PostgreSQL: the stored, GIN-indexed tsvector column that the migration adds.
+# PostgreSQL: the stored, GIN-indexed tsvector column that the migration adds, and the
+# expression GIN index over the title tokens alone (the same expression must be used here).
 FULLTEXT_TSV = sa.literal_column("guide_search_doc.fulltext_tsv")
+TITLE_TSV = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), GuideSearchDoc.title)
+# SQLite: the FTS5 table (its rowid is the entry id).
+FTS = sa.table("guide_search_fts", sa.column("rowid"))
+FTS_TABLE = sa.literal_column("guide_search_fts")
+
+# A search ranks at most this many matching entries (title matches first) and lists
+# them over SEARCH_CAP / PAGE_SIZE pages; the count says "more than SEARCH_CAP" beyond.
+# This bounds the work of a broad word on a large guide: the index yields matches in
+# its own order and only the first SEARCH_CAP title matches and SEARCH_CAP matches
+# anywhere are scored, instead of every match.
+SEARCH_CAP = 200
+TITLE_BONUS = 1000.0  # any title match ranks above every body-only match
 
 
-def search_hits(query: str, ranked: bool = True, limit: int | None = None) -> sa.Subquery | None:
-    """``(entry_id, score)`` of entries matching ``query``, higher score = better (just
-    ``entry_id`` when not ``ranked``: counting needs no ranking), or None when the query
-    holds nothing searchable.  Title matches weigh most.  ``limit`` keeps only the best
-    ``limit`` hits, so a broad word does not make every match travel through the join."""
-    dialect = db.engine.dialect.name
-    if dialect == "sqlite":
+def _entry_filter(entry_id, filters: GuideFilters | None, public: bool = True):
+    """EXISTS(the entry passes the filters): evaluated per index hit, so the full-text
+    index drives the search and stops as soon as enough hits pass."""
+    cond = [GuideEntry.id == entry_id]
+    if public:
+        cond.append(GuideEntry.status == "active")
+    if filters is not None:
+        if filters.dept:
+            cond.append(GuideEntry.department_id == sa.select(Department.id).where(Department.code == filters.dept).scalar_subquery())
+        if filters.category:
+            cond.append(GuideEntry.category == filters.category)
+        if filters.audience in ("enterprise", "employee"):
+            # entries for "both" serve enterprises and employees alike
+            cond.append(GuideEntry.audience.in_([filters.audience, "both"]))
+    return sa.exists().where(*cond)
+
+
+def _stream(query: str, filters: GuideFilters | None, title_only: bool = False, ranked: bool = True) -> sa.Select | None:
+    """Matching entries as ``(entry_id[, score])`` in the index's own order (unsorted,
+    so a LIMIT stops the scan early), or None when the query has nothing searchable."""
+    if db.engine.dialect.name == "sqlite":
         match = fts5_match(query)
         if match is None:
             return None
-        score = ", -bm25(guide_search_fts, 10.0, 2.0, 1.0) AS score" if ranked else ""
-        columns = {"entry_id": sa.Integer, **({"score": sa.Float} if ranked else {})}
-        top = " ORDER BY score DESC" if ranked and limit else ""
-        return (
-            sa.text(
-                # A LIMIT (-1: none) keeps SQLite from flattening this into the outer query,
-                # which would probe the FTS index once per entry instead of once per search.
-                f"SELECT rowid AS entry_id{score} FROM guide_search_fts WHERE guide_search_fts MATCH :match{top} LIMIT :limit"
-            )
-            .bindparams(match=match, limit=limit if ranked and limit else -1)
-            .columns(**columns)
-            .subquery("hits")
-        )
+        if title_only:
+            match = "{title} : (" + match + ")"
+        stmt = sa.select(FTS.c.rowid.label("entry_id")).where(FTS_TABLE.op("MATCH")(match), _entry_filter(FTS.c.rowid, filters))
+        if ranked:
+            stmt = stmt.add_columns((-sa.func.bm25(FTS_TABLE, 10.0, 2.0, 1.0)).label("score"))
+        return stmt
     expression = tsquery(query)
     if expression is None:
         return None
     tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), expression)
-    columns = [GuideSearchDoc.entry_id.label("entry_id")]
-    stmt = sa.select(*columns).select_from(GuideSearchDoc).where(FULLTEXT_TSV.op("@@")(tsq))
+    vector = TITLE_TSV if title_only else FULLTEXT_TSV
+    stmt = sa.select(GuideSearchDoc.entry_id.label("entry_id")).where(vector.op("@@")(tsq), _entry_filter(GuideSearchDoc.entry_id, filters))
     if ranked:
-        score = sa.func.ts_rank(FULLTEXT_TSV, tsq).label("score")
-        stmt = stmt.add_columns(score)
-        if limit:
-            stmt = stmt.order_by(score.desc()).limit(limit)
-    return stmt.subquery("hits")
+        stmt = stmt.add_columns(sa.func.ts_rank(vector, tsq).label("score"))
+    return stmt
+
+
+def search_hits(query: str, filters: GuideFilters | None = None) -> sa.Subquery | None:
+    """``(entry_id, score)`` of the best ``SEARCH_CAP`` among the first ``SEARCH_CAP``
+    title matches and the first ``SEARCH_CAP`` matches anywhere (public, passing
+    ``filters``); higher score = better, title matches above body matches.  None when
+    the query holds nothing searchable."""
+    title = _stream(query, filters, title_only=True)
+    if title is None:
+        return None
+    title = title.limit(SEARCH_CAP).subquery("title_hits")
+    anywhere = _stream(query, filters).limit(SEARCH_CAP).subquery("any_hits")
+    both = sa.union_all(
+        sa.select(title.c.entry_id, (title.c.score + TITLE_BONUS).label("score")),
+        sa.select(anywhere.c.entry_id, anywhere.c.score),
+    ).subquery("both_hits")
+    best = sa.func.max(both.c.score).label("score")
+    return (
+        sa.select(both.c.entry_id, best)
+        .group_by(both.c.entry_id)
+        .order_by(best.desc(), both.c.entry_id)
+        .limit(SEARCH_CAP)
+        .subquery("hits")
+    )
+
+
+def all_matches(query: str) -> sa.Subquery | None:
+    """``(entry_id, score)`` of every public entry matching ``query`` (the API pages
+    through all of them; the public page uses the bounded ``search_hits``)."""
+    stream = _stream(query, None)
+    return None if stream is None else stream.subquery("hits")
 
 
 def _filtered(filters: GuideFilters, public: bool = True):
@@ -79,29 +127,30 @@ def _filtered(filters: GuideFilters, public: bool = True):
     return stmt
 
 
+def max_page(filters: GuideFilters) -> int:
+    return SEARCH_CAP // PAGE_SIZE if filters.q.strip() else MAX_PAGE
+
+
 def guide_page(filters: GuideFilters) -> tuple[sa.Select | None, sa.Select | None]:
-    """(entries of the page, their total count); both None when the query is unsearchable."""
-    stmt = count_stmt = _filtered(filters)
-    order = [GuideEntry.category, GuideEntry.title_zh]
+    """(entries of the page, their total count); both None when the query is unsearchable.
+    With a query the count stops at ``SEARCH_CAP + 1`` (shown as "more than …")."""
+    page = max(1, min(filters.page, max_page(filters)))
     if filters.q.strip():
-        page = max(1, min(filters.page, MAX_PAGE))
-        limit = None
-        if not (filters.dept or filters.category or filters.audience):
-            # Only the status filter can drop a hit: keep enough of the best ones for this
-            # page even if every unpublished entry ranked above them (exact, not a guess).
-            unpublished = db.session.scalar(sa.select(sa.func.count()).where(GuideEntry.status != "active")) or 0
-            limit = page * PAGE_SIZE + unpublished
-        hits = search_hits(filters.q, limit=limit)
+        hits = search_hits(filters.q, filters)
         if hits is None:
             return None, None
-        matched = search_hits(filters.q, ranked=False)
-        stmt = stmt.join(hits, hits.c.entry_id == GuideEntry.id)
-        count_stmt = count_stmt.join(matched, matched.c.entry_id == GuideEntry.id)
-        order = [hits.c.score.desc(), GuideEntry.title_zh]
-    count = count_stmt.with_only_columns(sa.func.count(GuideEntry.id)).order_by(None)
-    page = max(1, min(filters.page, MAX_PAGE))
-    rows = stmt.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    return rows, count
+        rows = (
+            sa.select(GuideEntry)
+            .join(hits, hits.c.entry_id == GuideEntry.id)
+            .order_by(hits.c.score.desc(), GuideEntry.title_zh, GuideEntry.id)
+        )
+        matched = _stream(filters.q, filters, ranked=False).limit(SEARCH_CAP + 1).subquery("matched")
+        count = sa.select(sa.func.count()).select_from(matched)
+    else:
+        stmt = _filtered(filters)
+        rows = stmt.order_by(GuideEntry.category, GuideEntry.title_zh, GuideEntry.id)
+        count = stmt.with_only_columns(sa.func.count(GuideEntry.id)).order_by(None)
+    return rows.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE), count
 
 
 def guide_version() -> sa.Select:

@@ -12,6 +12,7 @@ from ..core.rendering import render
 from ..extensions import db
 from .forms import SearchForm
 from .models import AUDIENCES, CATEGORIES, MATERIAL_FORMS
+from . import queries
 from .queries import PAGE_SIZE, GuideFilters, all_departments, entry_by_slug, guide_page, guide_version, related_entries
 from .search import highlight_terms
 
@@ -55,6 +56,8 @@ def _index():
     rows, count = guide_page(filters)
     entries = db.session.scalars(rows).unique().all() if rows is not None else []
     total = db.session.scalar(count) if count is not None else 0
+    more = bool(filters.q.strip()) and total > queries.SEARCH_CAP  # a search lists the best SEARCH_CAP
+    total = min(total, queries.SEARCH_CAP) if more else total
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     return render(
         "guide/index.html",
@@ -63,6 +66,7 @@ def _index():
         filters=filters,
         entries=entries,
         total=total,
+        more=more,
         pages=pages,
         terms=highlight_terms(filters.q),
         categories=CATEGORIES,
