@@ -80,13 +80,24 @@ def create_app(config=None) -> Flask:
     from .council.routes import bp as council_bp
     from .guide.manage import bp as guide_manage_bp
     from .guide.routes import bp as guide_bp
+    from .intake.routes import bp as intake_bp
+    from .intake.staff import bp as intake_staff_bp
 
-    for blueprint in (core_bp, auth_bp, council_bp, guide_bp, guide_manage_bp, hsds_bp):
+    blueprints = [core_bp, auth_bp, council_bp, guide_bp, guide_manage_bp, hsds_bp, intake_bp, intake_staff_bp]
+    try:
+        from .api.open311 import bp as open311_bp
+    except ImportError:  # pragma: no cover - being written
+        open311_bp = None
+    if open311_bp is not None:
+        blueprints.append(open311_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
     from .cli import register_cli
+    from .core.mail_cli import register as register_mail_cli
 
     register_cli(app)
+    register_mail_cli(app)
 
     def intake_url(**params) -> str:
         """The intake form (URL contract: /<lang>/requests/new?service=…&building=…)."""

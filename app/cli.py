@@ -1,4 +1,4 @@
-"""Commands: seed-demo, create-user, translate."""
+"""Commands: seed-demo, create-user, purge-personal-data, translate."""
 
 from __future__ import annotations
 
@@ -29,6 +29,18 @@ def register_cli(app: Flask) -> None:
         click.echo("Demo data ready:")
         for line in report.lines():
             click.echo(line)
+
+    @app.cli.command("purge-personal-data")
+    @click.option("--older-than", "days", type=click.IntRange(min=0), required=True, metavar="DAYS",
+                  help="Requests closed more than DAYS days ago lose their contact data and attachments.")
+    def purge_personal_data_command(days: int) -> None:
+        """Delete requesters' contact data (name, company, phone, e-mail, files) of closed
+        requests; the anonymous record and the statistics stay."""
+        from .intake.services import purge_personal_data
+
+        count = purge_personal_data(days)
+        db.session.commit()
+        click.echo(f"Contact data removed from {count} closed request(s) older than {days} day(s).")
 
     @app.cli.command("create-user")
     @click.argument("email")

@@ -78,6 +78,16 @@ class Config:
         self.MAIL_FROM = os.environ.get("MAIL_FROM") or "楼事通 Loushi <no-reply@loushi.example>"
         self.PAGE_CACHE_ENABLED = _bool("PAGE_CACHE_ENABLED", True)
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads")
+        self.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+        self.UPLOAD_MAX_FILES = _int("UPLOAD_MAX_FILES", 5)
+        # China's public holidays and make-up working days for due dates (JSON; the
+        # packaged table covers 2025 and 2026: app/core/data/holidays-cn.json).
+        self.HOLIDAYS_FILE = os.environ.get("HOLIDAYS_FILE") or None
+        self.INTAKE_LIMIT = os.environ.get("INTAKE_LIMIT") or "10 per hour"
+        self.TRACK_LIMIT = os.environ.get("TRACK_LIMIT") or "20 per 10 minutes"
+        self.RETENTION_DAYS = _int("RETENTION_DAYS", 365)
+        # Links in e-mails sent outside a web request (commands, the API's workers).
+        self.SITE_URL = os.environ.get("SITE_URL") or "http://127.0.0.1:5000"
         # Largest request body (uploads included): 5 attachments of 5 MB plus the form.
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 26 * 1024 * 1024)
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.ENV_NAME == "production")

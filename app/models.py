@@ -2,5 +2,7 @@
 
 from .auth.models import User, user_building  # noqa: F401
 from .boards.models import Building, Council, CouncilMember, Street  # noqa: F401
+from .core.mail import OutboxMail  # noqa: F401
 from .core.models import AuditLog  # noqa: F401
 from .guide.models import Department, GuideEntry, GuideRevision, GuideSearchDoc  # noqa: F401
+from .intake.models import ApiKey, CannedReply, RequestAttachment, RequestDepartment, RequestEvent, ServiceRequest, TrackingCounter  # noqa: F401

@@ -17,16 +17,28 @@ EMAIL = {"admin": "admin@example.com", "council": "council@example.com", "staff"
 
 STAFF = {"admin", "council", "staff"}
 EDITORS = {"admin", "staff"}  # staff of the entry's department (market), and admins
-# endpoint → (method, roles allowed); every staff endpoint must be listed here.
+# endpoint → (method, roles allowed[, form data, status when allowed]); every staff
+# endpoint must be listed here.  The request under test is the market department's, in
+# the council member's building, so staff (market), council and admins all reach it.
 MATRIX = {
     "council.dashboard": ("GET", STAFF),
     "guide_manage.index": ("GET", EDITORS),
     "guide_manage.new": ("GET", EDITORS),
     "guide_manage.edit": ("GET", EDITORS),
     "guide_manage.history": ("GET", EDITORS),
-    "guide_manage.change_status": ("POST", EDITORS),
+    "guide_manage.change_status": ("POST", EDITORS, {"status": "suspended"}, 303),
+    "intake_staff.index": ("GET", STAFF),
+    "intake_staff.detail": ("GET", STAFF),
+    "intake_staff.bulk_assign": ("POST", STAFF, {}, 303),
+    "intake_staff.stage": ("POST", STAFF, {"stage": "assigned"}, 303),
+    "intake_staff.reply_to": ("POST", STAFF, {"body": "Internal check", "visibility": "internal"}, 303),
+    "intake_staff.transfer_to": ("POST", STAFF, {}, 422),
+    "intake_staff.cohandler": ("POST", STAFF, {}, 422),
+    "intake_staff.duplicate": ("POST", STAFF, {}, 422),
+    "intake_staff.reveal": ("POST", STAFF, {}, 200),
+    "intake_staff.attachment": ("GET", STAFF, None, 404),  # allowed, but this request has no file 1
 }
-URL_VALUES = {"lang_code": "en", "slug": "matrix-market-entry"}
+URL_VALUES = {"lang_code": "en", "slug": "matrix-market-entry", "attachment_id": 1}
 
 
 @pytest.fixture
@@ -41,6 +53,22 @@ def market_entry(app, demo):
         )
         db.session.commit()
         db.session.remove()
+
+
+@pytest.fixture
+def market_request(app, market_entry):
+    """A request for the market entry in shanghai-tower; returns its tracking number."""
+    from app.guide.models import GuideEntry
+    from app.intake.services import submit_request
+
+    with app.app_context():
+        entry = db.session.scalar(sa.select(GuideEntry).where(GuideEntry.slug == "matrix-market-entry"))
+        tower = db.session.scalar(sa.select(Building).where(Building.slug == "shanghai-tower"))
+        filed = submit_request({"entry": entry, "building": tower, "company_name": "矩阵公司", "contact_name": "测试",
+                                "phone": "13812345678", "description": "权限矩阵测试用的诉求。"}, [], "matrix-request-key-0000000")
+        number = filed.request.tracking_no
+        db.session.remove()
+    return number
 
 
 def _staff_endpoints(app):
@@ -61,19 +89,20 @@ def test_every_staff_route_is_in_the_matrix_and_guarded(app):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_route_role_matrix(app, client, market_entry, auth, endpoint, role):
-    method, allowed = MATRIX[endpoint]
+def test_route_role_matrix(app, client, market_request, auth, endpoint, role):
+    method, allowed, data, ok = (*MATRIX[endpoint], None, None)[:4]
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint and method in r.methods)
-    url = rule.build({k: v for k, v in URL_VALUES.items() if k in rule.arguments}, append_unknown=False)[1]
+    values = dict(URL_VALUES, tracking_no=market_request)
+    url = rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]
     if role != "anonymous":
         assert auth.login(EMAIL[role]).status_code == 303
     if method == "GET":
         response = client.get(url)
     else:
         token = csrf_from(client.get("/en/login" if role == "anonymous" else "/en/council/").get_data(as_text=True))
-        response = client.post(url, data={"csrf_token": token, "status": "suspended"})
+        response = client.post(url, data={"csrf_token": token, **(data or {})})
     if role in allowed:
-        assert response.status_code == (200 if method == "GET" else 303)
+        assert response.status_code == (ok or 200)
     elif role == "anonymous":
         assert response.status_code == 302 and "/login" in response.location
     else:

@@ -37,8 +37,22 @@ def test_templates_have_no_inline_script_style_or_event_handlers(app):
     assert not offenders
 
 
+# Machine APIs authenticate each call with a key instead of a cookie, so they carry no
+# CSRF token; only these may skip it.
+API_PREFIX = "/api/"
+
+
 def _post_rules(app) -> list[Rule]:
-    return [r for r in app.url_map.iter_rules() if "POST" in (r.methods or ()) and r.endpoint != "static"]
+    return [r for r in app.url_map.iter_rules() if "POST" in (r.methods or ()) and r.endpoint != "static" and not r.rule.startswith(API_PREFIX)]
+
+
+def test_only_the_key_authenticated_api_is_exempt_from_csrf(app):
+    from app.extensions import csrf
+
+    exempt = {getattr(b, "name", b) for b in csrf._exempt_blueprints}
+    assert exempt <= {"open311", "hsds"} and not csrf._exempt_views  # hsds is read-only (GET)
+    api_posts = {r.endpoint for r in app.url_map.iter_rules() if "POST" in (r.methods or ()) and r.rule.startswith(API_PREFIX)}
+    assert api_posts and all(e.startswith("open311.") for e in api_posts)
 
 
 def _url_for_rule(rule: Rule) -> str:

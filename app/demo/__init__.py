@@ -28,6 +28,7 @@ class SeedReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # email, role, password or note
+    api_key: str | None = None
 
     def count(self, kind: str, created: bool) -> None:
         bucket = self.created if created else self.updated
@@ -38,6 +39,8 @@ class SeedReport:
         out = [f"  {k}: {self.created.get(k, 0)} created, {self.updated.get(k, 0)} already there" for k in kinds]
         out.append("  demo accounts:")
         out += [f"    {email:<22} {role:<8} {pw}" for email, role, pw in self.accounts]
+        if self.api_key:
+            out.append(f"  Open311 API key (demo-client, shown once): {self.api_key}")
         return out
 
 
@@ -150,6 +153,70 @@ def _seed_guide(report: SeedReport, departments: dict[str, Department]) -> None:
     report.updated["guide entries"] = existing
 
 
+def _seed_requests(report: SeedReport, buildings: dict[str, Building], departments: dict[str, Department]) -> None:
+    """Requests walked through the loop by the services, as staff would, then dated back."""
+    from datetime import timedelta
+
+    from ..core.timeutil import utcnow
+    from ..core.workdays import calendar, due_date
+    from ..guide.models import GuideEntry
+    from ..intake import services
+    from ..intake.models import CannedReply, ServiceRequest
+    from .requests_data import CANNED_REPLIES, REQUESTS
+
+    for body_zh, body_en, dept in CANNED_REPLIES:
+        _upsert(CannedReply, "body_zh", body_zh, report, "canned replies", title_zh=body_zh[:20], title_en=body_en[:40], body_en=body_en,
+                department_id=departments[dept].id if dept else None)
+    db.session.flush()
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@example.com"))
+    path = ["assigned", "in_progress", "resolved", "closed"]
+    for key, slug, building, company, contact, phone, email, text, lang, days_ago, final, answer, rating in REQUESTS:
+        entry = db.session.scalar(sa.select(GuideEntry).where(GuideEntry.slug == slug)) if slug else None
+        filed = services.submit_request(
+            {"entry": entry, "building": buildings[building], "company_name": company, "contact_name": contact, "phone": phone,
+             "email": email, "description": text, "reply_lang": lang},
+            [], key.ljust(24, "0"),
+        )
+        report.count("requests", filed.created)
+        if not filed.created:
+            continue
+        req = filed.request
+        start = utcnow() - timedelta(days=days_ago, hours=2)
+        req.created_at = start
+        req.due_on = due_date(start, entry.promised_days if entry and entry.promised_days else services.DEFAULT_PROMISED_DAYS, calendar())
+        req.events[0].created_at = start
+        if final == "received":
+            continue
+        if req.department_id is None:
+            services.assign_department(req, departments["street-ljz"], admin)
+        for i, stage in enumerate(path[: path.index(final) + 1 if final != "closed" or rating is None else path.index("resolved") + 1]):
+            note = answer if stage == "resolved" or (stage == final and answer) else ""
+            services.change_stage(req, stage, admin, note)
+            req.events[-1].created_at = start + timedelta(hours=4 + 20 * i)
+        if final == "closed" and rating is not None:
+            services.rate(req, rating, "")
+            req.events[-1].created_at = start + timedelta(days=max(1, days_ago // 2))
+        for event in req.events:
+            if event.created_at > utcnow():
+                event.created_at = utcnow()
+        stamps = [e.created_at for e in req.events]
+        req.first_response_at = stamps[1] if len(stamps) > 1 else None
+        if req.resolved_at:
+            req.resolved_at = max(stamps)
+        if req.closed_at:
+            req.closed_at = max(stamps)
+        db.session.commit()
+
+
+def _seed_api_key(report: SeedReport) -> None:
+    """A fresh Open311 key for the demo client each run (only its hash is stored)."""
+    from ..intake.models import ApiKey
+    from ..intake.services import create_api_key
+
+    db.session.execute(sa.delete(ApiKey).where(ApiKey.name == "demo-client"))
+    report.api_key = create_api_key("demo-client")
+
+
 def seed_demo(password: str | None = None, *, guide: bool = True) -> SeedReport:
     """Create or refresh the demo data; the caller commits.  ``guide=False`` leaves out
     the guide entries (tests that bring their own)."""
@@ -159,5 +226,9 @@ def seed_demo(password: str | None = None, *, guide: bool = True) -> SeedReport:
         _seed_guide(report, departments)
     buildings = _seed_places(report)
     _seed_accounts(report, password, buildings, departments)
+    if guide:
+        db.session.commit()  # filing a request starts its own transaction
+        _seed_requests(report, buildings, departments)
+        _seed_api_key(report)
     db.session.flush()
     return report

@@ -1,0 +1,581 @@
+"""Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2/): /api/open311/v2/…
+
+The one-stop intake seen by other systems (the 12345 hotline's CRM, an enterprise
+service app, a lobby kiosk):
+
+    GET  services.json                  every active guide entry, plus ``other``
+    GET  services/<service_code>.json   the attributes a request needs (building, company…)
+    GET  requests.json                  public status of requests (filters per the spec)
+    POST requests.json                  file a request (needs an ``api_key``)
+    GET  requests/<service_request_id>.json
+    GET  tokens/<token>.json            the request filed with a POST's token
+
+JSON only: the spec's format suffix is kept in the paths and ``.xml`` (or any other
+format) is answered with a 400 error.  Errors always have the spec's shape,
+``[{"code": 404, "description": "…"}]``, with the HTTP status 400 (bad input), 403
+(missing or wrong ``api_key``) or 404 (no such thing).  ``jurisdiction_id`` is
+optional (we serve one jurisdiction, config ``OPEN311_JURISDICTION``); another value
+is a 404.  Names and descriptions are in Chinese by default, ``?lang=en`` gives English.
+
+A service request id is the tracking number (LS-YYYY-NNNNNN).  Public read methods
+never return personal data: not the company, the contact's name, phone or e-mail,
+and not the requester's own description either (see ``request_json``).  The access
+code that opens a request's details on the website is never returned by the API.
+
+API keys: ``flask --app wsgi create-api-key NAME`` prints a new key once; only its
+SHA-256 hash is stored."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta, timezone
+
+import click
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import Blueprint, current_app, request, url_for
+from flask_babel import force_locale
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, lazyload, selectinload
+from werkzeug.exceptions import HTTPException
+
+from ..boards.models import Building
+from ..core.mail import deliver_after_commit
+from ..core.timeutil import utcnow
+from ..core.workdays import SHANGHAI
+from ..extensions import csrf, db, limiter
+from ..guide.models import CATEGORIES, GuideEntry
+from ..intake.forms import normalize_phone, normalize_text
+from ..intake.models import OPEN_STAGES, REPLY_LANGS, STAGES, ApiKey, ServiceRequest
+from ..intake.queries import active_entry, building_by_slug, buildings, by_tracking_no
+from ..intake.services import api_key_valid, create_api_key, new_submission_key, submit_request
+
+bp = Blueprint("open311", __name__, url_prefix="/api/open311/v2", cli_group=None)
+csrf.exempt(bp)  # clients authenticate a POST with its api_key, not a session cookie
+
+PREFIX = "/api/open311/"
+DEFAULT_JURISDICTION = "loushi.example"
+OTHER = "other"  # the service code of a request that is not about a guide entry
+MAX_RESULTS = 1000  # spec: "first 1000 requests returned"
+WINDOW_DAYS = 90  # spec: the default window, and the widest start_date..end_date span
+DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000  # as the web form (the spec allows up to 4,000)
+DUE_TIME = time(18, 0)  # a due date means "by the end of that working day", Shanghai time
+READ_LIMIT = "120 per minute"
+POST_LIMIT = "30 per minute"
+
+# Status: the spec knows only open and closed.
+OPEN, CLOSED = "open", "closed"
+
+TEXT = {
+    "other_name": {"zh": "其他诉求", "en": "Something else"},
+    "other_description": {
+        "zh": "服务指南中没有的诉求：楼事会接收后分派给负责的部门。",
+        "en": "Anything not in the service guide: the building council takes it and routes it to the department in charge.",
+    },
+    "other_group": {"zh": "其他", "en": "Other"},
+    "council": {"zh": "楼事会", "en": "Building council"},
+    "merged": {"zh": "{stage}；已并入 {other}", "en": "{stage}; merged into {other}"},
+    "notice": {
+        "zh": "诉求已受理，由{agency}牵头办理，承诺于 {due} 前答复。",
+        "en": "Received. {agency} leads on it and promises an answer by {due}.",
+    },
+    "building": {"zh": "所在楼宇", "en": "Your building"},
+    "building_help": {
+        "zh": "从列表中选择楼宇；也可以把楼宇代码作为 address_id 发送。",
+        "en": "Choose the building from the list; its key may also be sent as address_id.",
+    },
+    "company_name": {"zh": "企业名称", "en": "Your company's name"},
+    "company_name_help": {"zh": "2 至 120 个字符。不会公开。", "en": "2 to 120 characters. Never published."},
+    "reply_lang": {"zh": "答复语言", "en": "Reply in"},
+    "reply_lang_help": {"zh": "默认中文。", "en": "Chinese when not given."},
+}
+
+
+class Open311Error(Exception):
+    """An error answered in the spec's format: ``[{"code": …, "description": …}]``."""
+
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+# --- responses and errors -----------------------------------------------------------
+
+
+def _json(payload, status: int = 200, cache: int | None = None, lang: str | None = None):
+    """UTF-8 JSON (spec: ``application/json; charset=utf-8``), readable Chinese."""
+    body = current_app.json.dumps(payload, ensure_ascii=False)
+    response = current_app.response_class(body + "\n", status=status, content_type="application/json; charset=utf-8")
+    response.headers["Cache-Control"] = f"public, max-age={cache}" if cache else "no-store"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if lang:
+        response.headers["Content-Language"] = "zh-Hans" if lang == "zh" else "en"
+    return response
+
+
+def error_response(status: int, description: str, headers=None):
+    response = _json([{"code": status, "description": description}], status=status)
+    for name, value in headers or ():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+HTTP_DESCRIPTIONS = {
+    400: "Bad request.",
+    403: "Forbidden.",
+    404: "Not found: see /api/open311/v2/services.json and /api/openapi.json for the available resources.",
+    405: "Method not allowed for this resource.",
+    413: "The request is too large.",
+    429: "Too many requests: slow down and try again in a minute.",
+}
+
+
+def _http_error(error: HTTPException):
+    """Werkzeug's errors (routing, method, size, rate limit) in the spec's format."""
+    code = error.code or 400
+    if code >= 500:
+        return _unexpected(error)
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() == "allow"]
+    if code == 429:
+        headers.append(("Retry-After", "60"))
+    return error_response(code, HTTP_DESCRIPTIONS.get(code, error.description or "Bad request."), headers)
+
+
+@bp.errorhandler(Open311Error)
+def _open311_error(error: Open311Error):
+    return error_response(error.status, error.description)
+
+
+@bp.errorhandler(HTTPException)
+def _bp_http_error(error: HTTPException):
+    return _http_error(error)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception):
+    """Logged with an incident id by the app's handler; the client gets the spec's shape."""
+    from ..core.errors import handle_http_error, handle_unexpected
+
+    response = handle_http_error(error) if isinstance(error, HTTPException) else handle_unexpected(error)
+    incident = (response.get_json(silent=True) or {}).get("incident", "")
+    return error_response(500, f"Internal error (incident {incident}); please try again later.")
+
+
+def _routing_error(error: HTTPException):
+    """404/405 raised while matching the URL happen before a blueprint is known: these
+    app-wide handlers answer the ones under /api/open311/ and pass the rest on."""
+    if request.path.startswith(PREFIX):
+        return _http_error(error)
+    from ..core.errors import handle_http_error
+
+    return handle_http_error(error)
+
+
+bp.app_errorhandler(404)(_routing_error)
+bp.app_errorhandler(405)(_routing_error)
+
+
+# --- arguments ------------------------------------------------------------------------
+
+
+def _lang() -> str:
+    lang = request.values.get("lang", "zh")
+    return lang if lang in ("zh", "en") else "zh"
+
+
+def _check(fmt: str) -> None:
+    """The format suffix and the optional jurisdiction_id of every method."""
+    if fmt != "json":
+        raise Open311Error(400, f"format not supported: {fmt[:20]!r}; this server answers only .json")
+    jurisdiction = (request.values.get("jurisdiction_id") or "").strip()
+    if jurisdiction and jurisdiction != current_app.config.get("OPEN311_JURISDICTION", DEFAULT_JURISDICTION):
+        raise Open311Error(404, f"jurisdiction_id not found: {jurisdiction[:100]!r}")
+
+
+def _csv(name: str) -> list[str]:
+    """A comma separated argument, also accepted repeated (``status=open&status=closed``)."""
+    return [part.strip() for value in request.args.getlist(name) for part in value.split(",") if part.strip()]
+
+
+def _parse_datetime(name: str) -> datetime | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    # An unencoded "+08:00" in a query string arrives as " 08:00".
+    raw = re.sub(r" (\d\d:?\d\d)$", r"+\1", raw)
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise Open311Error(400, f"{name} must be an ISO 8601 date-time such as 2026-01-01T00:00:00+08:00") from None
+    if moment.tzinfo is None:  # the spec requires an offset; we read a bare time as Shanghai's
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return moment.astimezone(timezone.utc)
+
+
+def _window() -> tuple[datetime, datetime]:
+    start, end = _parse_datetime("start_date"), _parse_datetime("end_date")
+    span = timedelta(days=WINDOW_DAYS)
+    if start is None and end is None:
+        end = utcnow()
+    if start is None:
+        start = end - span
+    if end is None:
+        end = start + span
+    if end < start:
+        raise Open311Error(400, "end_date is before start_date")
+    if end - start > span:
+        raise Open311Error(400, f"start_date and end_date may not span more than {WINDOW_DAYS} days")
+    return start, end
+
+
+# --- rendering --------------------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """ISO 8601 with the Shanghai offset (+08:00), as the spec's w3 format asks."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite gives back naive UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+def _category(category: str, lang: str) -> str:
+    with force_locale(lang):
+        return str(CATEGORIES.get(category, category))
+
+
+def service_json(entry: GuideEntry | None, lang: str) -> dict:
+    if entry is None:
+        name, description, group = TEXT["other_name"][lang], TEXT["other_description"][lang], TEXT["other_group"][lang]
+        code = OTHER
+    else:
+        name, description, group = entry.loc("title", lang).text, entry.loc("summary", lang).text, _category(entry.category, lang)
+        code = entry.slug
+    return {
+        "service_code": code,
+        "service_name": name,
+        "description": description,
+        "metadata": True,  # every service needs the building and the company (service definition)
+        "type": "realtime",  # the tracking number is returned at once
+        "keywords": "",
+        "group": group,
+    }
+
+
+def _status(req: ServiceRequest) -> str:
+    return OPEN if req.stage in OPEN_STAGES else CLOSED
+
+
+def _agency(req: ServiceRequest, lang: str) -> str:
+    """The lead department, or the building's council while no department has it."""
+    if req.department is not None:
+        return req.department.loc("name", lang).text
+    council = req.building.council if req.building is not None else None
+    if council is not None and council.loc("name", lang).text:
+        return council.loc("name", lang).text
+    return TEXT["council"][lang]
+
+
+def _address(building: Building, lang: str) -> str:
+    name, address = building.loc("name", lang).text, building.loc("address", lang).text
+    if not address:
+        return name
+    return f"{name}（{address}）" if lang == "zh" else f"{name}, {address}"
+
+
+def _expected(req: ServiceRequest) -> str | None:
+    if req.due_on is None:
+        return None
+    return datetime.combine(req.due_on, DUE_TIME, tzinfo=SHANGHAI).isoformat(timespec="seconds")
+
+
+def request_json(req: ServiceRequest, lang: str) -> dict:
+    """One request for the public.  ``description`` carries the service's name, not what
+    the requester wrote: that free text often holds names, phone numbers and company
+    details, and the requests list is public.  The requester reads their own text on the
+    website with their access code."""
+    with force_locale(lang):
+        stage = str(STAGES.get(req.stage, req.stage))
+    notes = stage
+    if req.duplicate_of is not None:
+        notes = TEXT["merged"][lang].format(stage=stage, other=req.duplicate_of.tracking_no)
+    service = service_json(req.entry, lang)
+    closed = _status(req) == CLOSED
+    updated = (req.closed_at or req.resolved_at or req.updated_at) if closed else req.updated_at
+    return {
+        "service_request_id": req.tracking_no,
+        "status": _status(req),
+        "status_notes": notes,
+        "service_name": service["service_name"],
+        "service_code": service["service_code"],
+        "description": service["service_name"],
+        "agency_responsible": _agency(req, lang),
+        "service_notice": "",
+        "requested_datetime": _iso(req.created_at),
+        "updated_datetime": _iso(updated or req.created_at),
+        "expected_datetime": _expected(req),
+        "address": _address(req.building, lang),
+        "address_id": req.building.slug,
+        "zipcode": None,
+        "lat": None,
+        "long": None,
+        "media_url": None,
+    }
+
+
+def _requests_query() -> sa.Select:
+    """Requests with everything ``request_json`` reads, in a fixed number of queries."""
+    return sa.select(ServiceRequest).options(
+        joinedload(ServiceRequest.building).selectinload(Building.council),
+        selectinload(ServiceRequest.duplicate_of),
+        lazyload(ServiceRequest.assignee),
+        lazyload(ServiceRequest.cohandlers),
+    )
+
+
+# --- services -----------------------------------------------------------------------
+
+
+@bp.route("/services.<fmt>")
+@limiter.limit(READ_LIMIT)
+def services(fmt: str):
+    _check(fmt)
+    lang = _lang()
+    entries = db.session.scalars(
+        sa.select(GuideEntry).where(GuideEntry.status == "active").order_by(GuideEntry.category, GuideEntry.slug)
+    ).all()
+    return _json([service_json(e, lang) for e in entries] + [service_json(None, lang)], cache=300, lang=lang)
+
+
+def _attribute(order: int, code: str, datatype: str, required: bool, lang: str, values=None) -> dict:
+    attribute = {
+        "variable": True,
+        "code": code,
+        "datatype": datatype,
+        "required": required,
+        "datatype_description": TEXT[f"{code}_help"][lang],
+        "order": order,
+        "description": TEXT[code][lang],
+    }
+    if values is not None:
+        attribute["values"] = [{"key": key, "name": name} for key, name in values]
+    return attribute
+
+
+@bp.route("/services/<service_code>.<fmt>")
+@limiter.limit(READ_LIMIT)
+def service_definition(service_code: str, fmt: str):
+    _check(fmt)
+    lang = _lang()
+    if service_code != OTHER and db.session.scalar(active_entry(service_code)) is None:
+        raise Open311Error(404, f"service_code not found: {service_code[:80]!r}")
+    building_values = [(b.slug, b.loc("name", lang).text) for b in db.session.scalars(buildings())]
+    return _json(
+        {
+            "service_code": service_code,
+            "attributes": [
+                _attribute(1, "building", "singlevaluelist", True, lang, building_values),
+                _attribute(2, "company_name", "string", True, lang),
+                _attribute(3, "reply_lang", "singlevaluelist", False, lang, list(REPLY_LANGS.items())),
+            ],
+        },
+        cache=300,
+        lang=lang,
+    )
+
+
+# --- reading requests -----------------------------------------------------------------
+
+
+@bp.route("/requests.<fmt>", methods=["GET"])
+@limiter.limit(READ_LIMIT)
+def list_requests(fmt: str):
+    _check(fmt)
+    lang = _lang()
+    stmt = _requests_query()
+    ids = _csv("service_request_id")
+    if ids:  # spec: "This overrides all other arguments."
+        stmt = stmt.where(ServiceRequest.tracking_no.in_(ids[:MAX_RESULTS]))
+    else:
+        start, end = _window()
+        stmt = stmt.where(ServiceRequest.created_at >= start, ServiceRequest.created_at <= end)
+        codes = _csv("service_code")
+        if codes:
+            slugs = [c for c in codes if c != OTHER]
+            conditions = [ServiceRequest.entry_id.in_(sa.select(GuideEntry.id).where(GuideEntry.slug.in_(slugs)))] if slugs else []
+            if OTHER in codes:
+                conditions.append(ServiceRequest.entry_id.is_(None))
+            stmt = stmt.where(sa.or_(*conditions))
+        statuses = set(_csv("status"))
+        if statuses - {OPEN, CLOSED}:
+            raise Open311Error(400, "status must be open or closed (comma separated for both)")
+        if statuses == {OPEN}:
+            stmt = stmt.where(ServiceRequest.stage.in_(OPEN_STAGES))
+        elif statuses == {CLOSED}:
+            stmt = stmt.where(ServiceRequest.stage.not_in(OPEN_STAGES))
+    stmt = stmt.order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()).limit(MAX_RESULTS)
+    rows = db.session.scalars(stmt).unique().all()
+    return _json([request_json(r, lang) for r in rows], cache=60, lang=lang)
+
+
+@bp.route("/requests/<service_request_id>.<fmt>")
+@limiter.limit(READ_LIMIT)
+def get_request(service_request_id: str, fmt: str):
+    _check(fmt)
+    lang = _lang()
+    req = db.session.scalar(_requests_query().where(ServiceRequest.tracking_no == service_request_id))
+    if req is None:
+        raise Open311Error(404, f"service_request_id not found: {service_request_id[:40]!r}")
+    return _json([request_json(req, lang)], cache=60, lang=lang)
+
+
+@bp.route("/tokens/<token>.<fmt>")
+@limiter.limit(READ_LIMIT)
+def token_lookup(token: str, fmt: str):
+    _check(fmt)
+    tracking_no = db.session.scalar(
+        sa.select(ServiceRequest.tracking_no).where(ServiceRequest.submission_key == token, ServiceRequest.source == "open311")
+    )
+    if tracking_no is None:
+        raise Open311Error(404, "token not found")
+    return _json([{"service_request_id": tracking_no, "token": token}])
+
+
+# --- filing a request -------------------------------------------------------------------
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _contact_name(first: str, last: str) -> str:
+    """Chinese names are family name first, without a space (张 + 伟 → 张伟)."""
+    if first and last and CJK.search(first) and CJK.search(last):
+        return last + first
+    return " ".join(part for part in (first, last) if part)
+
+
+def _valid_email(value: str) -> bool:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def _post_limit() -> str:
+    return current_app.config.get("OPEN311_POST_LIMIT", POST_LIMIT)
+
+
+@bp.route("/requests.<fmt>", methods=["POST"])
+@limiter.limit(_post_limit)
+def create_request(fmt: str):
+    _check(fmt)
+    form = request.form
+    if api_key_valid(form.get("api_key")) is None:
+        raise Open311Error(403, "api_key is missing or invalid -- can't proceed with create_request")
+
+    service_code = (form.get("service_code") or "").strip()
+    if not service_code:
+        raise Open311Error(400, "service_code was not provided")
+    entry = None
+    if service_code != OTHER:
+        entry = db.session.scalar(active_entry(service_code))
+        if entry is None:
+            raise Open311Error(404, f"service_code not found: {service_code[:80]!r}")
+
+    # Location: our "addresses" are the buildings, identified by their slug.
+    address_id = (form.get("address_id") or "").strip()
+    building_attr = (form.get("attribute[building]") or "").strip()
+    if address_id and building_attr and address_id != building_attr:
+        raise Open311Error(400, "address_id and attribute[building] name different buildings")
+    slug = address_id or building_attr
+    if not slug:
+        raise Open311Error(
+            400, "location not provided: send the building's key (see the service definition) as address_id or attribute[building]; "
+            "lat/long and address_string are not supported"
+        )
+    building = db.session.scalar(building_by_slug(slug))
+    if building is None:
+        raise Open311Error(400, f"address_id is not a known building: {slug[:80]!r}")
+
+    errors = []
+    description = normalize_text(form.get("description"))
+    if len(description) < DESCRIPTION_MIN:
+        errors.append(f"description is required: at least {DESCRIPTION_MIN} characters")
+    elif len(description) > DESCRIPTION_MAX:
+        errors.append(f"description is too long: at most {DESCRIPTION_MAX} characters")
+    company = normalize_text(form.get("attribute[company_name]"))
+    if len(company) < 2 or len(company) > 120:
+        errors.append("attribute[company_name] is required: 2 to 120 characters")
+    contact = _contact_name(normalize_text(form.get("first_name")), normalize_text(form.get("last_name")))
+    if len(contact) > 60:
+        errors.append("first_name and last_name are too long: at most 60 characters together")
+    phone = normalize_text(form.get("phone"))
+    if phone and normalize_phone(phone) is None:
+        errors.append("phone is not a valid number: a mobile (11 digits) or a landline with its area code, e.g. 021-58880000")
+    email = (form.get("email") or "").strip()
+    if email and (len(email) > 254 or not _valid_email(email)):
+        errors.append("email is not a valid e-mail address")
+    if not phone and not email:
+        errors.append("phone or email is required, so that the department can reach the requester")
+    reply_lang = (form.get("attribute[reply_lang]") or "").strip() or "zh"
+    if reply_lang not in REPLY_LANGS:
+        errors.append("attribute[reply_lang] must be zh or en")
+    if errors:
+        return _json([{"code": 400, "description": text} for text in errors], status=400)
+
+    filed = submit_request(
+        {
+            "entry": entry, "building": building, "company_name": company, "contact_name": contact,
+            "phone": phone, "email": email, "description": description, "reply_lang": reply_lang,
+        },
+        [],
+        new_submission_key(),
+        source="open311",
+    )
+    deliver_after_commit()
+    req = filed.request
+    lang = reply_lang
+    notice = TEXT["notice"][lang].format(agency=_agency(req, lang), due=req.due_on.isoformat() if req.due_on else "—")
+    response = _json(
+        [{"service_request_id": req.tracking_no, "service_notice": notice, "account_id": None, "token": req.submission_key}],
+        status=201,
+        lang=lang,
+    )
+    response.headers["Location"] = url_for("open311.get_request", service_request_id=req.tracking_no, fmt="json", _external=True)
+    return response
+
+
+# --- command line -------------------------------------------------------------------
+
+
+@bp.cli.command("create-api-key")
+@click.argument("name")
+def create_api_key_command(name: str) -> None:
+    """Create an Open311 API key for the client NAME and print it once."""
+    name = name.strip()
+    ctx = click.get_current_context()
+    if not name or len(name) > 80:
+        click.echo("The name must be 1 to 80 characters.", err=True)
+        ctx.exit(1)
+    taken = f"An API key named {name!r} already exists; choose another name (the existing key cannot be shown again)."
+    if db.session.scalar(sa.select(ApiKey.id).where(ApiKey.name == name)) is not None:
+        click.echo(taken, err=True)
+        ctx.exit(1)
+    key = create_api_key(name)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        click.echo(taken, err=True)
+        ctx.exit(1)
+    click.echo(f"Open311 API key for {name}: {key}")
+    click.echo("Copy it now: only its SHA-256 hash is stored, so it cannot be shown again.")
+
+
+# The OpenAPI document (/api/openapi.json) lives on its own blueprint.
+from .openapi import openapi_bp  # noqa: E402,F401
+
+blueprints = (bp, openapi_bp)

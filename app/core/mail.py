@@ -1,0 +1,236 @@
+"""Outgoing e-mail through an outbox: a notification is a row saved in the same
+transaction as the change it reports, and is sent afterwards (right after the commit,
+and by ``flask --app wsgi send-mail`` for whatever is left).  A mail that cannot be
+sent stays in the outbox; nothing is lost when the mail server is down or not set.
+
+Usage::
+
+    queue_mail(request.email, subject, body, lang="zh", kind="request.received", ref=number)
+    db.session.commit()
+    deliver_after_commit()
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .timeutil import utcnow
+
+log = logging.getLogger("loushi.mail")
+
+MAX_ATTEMPTS = 5
+SMTP_TIMEOUT = 10
+LANGS = {"zh": "zh-Hans", "en": "en"}  # our locale -> Content-Language
+# Headers fold at 78 characters and non-ASCII is encoded (RFC 2047 in headers,
+# base64 or quoted-printable in the body), so any server takes the message.
+POLICY = SMTP.clone(cte_type="7bit")
+
+
+class OutboxMail(db.Model):
+    __tablename__ = "outbox_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    to_addr: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    lang: Mapped[str] = mapped_column(sa.String(5))
+    kind: Mapped[str] = mapped_column(sa.String(40))  # e.g. "request.received"
+    ref: Mapped[str | None] = mapped_column(sa.String(64))  # e.g. a tracking number
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(default=0)  # failed attempts; none after MAX_ATTEMPTS
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+    def __repr__(self) -> str:
+        state = "sent" if self.sent_at else f"unsent, {self.attempts} failed"
+        return f"<OutboxMail {self.id} {self.kind} {self.ref or ''} ({state})>"
+
+
+def mask_email(addr: str | None) -> str:
+    """``zhang@example.com`` -> ``z***@example.com``: enough to tell mails apart in a
+    log, not enough to identify the person."""
+    local, at, domain = (addr or "").strip().rpartition("@")
+    if not at or not domain:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+def _single_address(to: str) -> str:
+    """The address itself (``user@domain``, domain in IDNA form), or ValueError."""
+    to = to or ""
+    if any(c in to for c in "\r\n\x00\x0b\x0c\x85\u2028\u2029"):  # before strip(): "a@b.c\r\n" too
+        raise ValueError("mail recipient must not contain line breaks")
+    to = to.strip()
+    if not to or any(c.isspace() for c in to) or "," in to or ";" in to:
+        raise ValueError("mail recipient must be a single address")
+    try:
+        addr = Address(addr_spec=to)  # raises on anything but one addr-spec
+        domain = addr.domain if addr.domain.isascii() else addr.domain.encode("idna").decode("ascii")
+        if not addr.username or not domain:
+            raise ValueError("no user or no domain")
+        result = Address(username=addr.username, domain=domain).addr_spec
+    except (ValueError, IndexError, UnicodeError) as exc:
+        raise ValueError("mail recipient must be a single address") from exc
+    if len(result) > 254:
+        raise ValueError("mail recipient address is too long")
+    return result
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in (text or "").splitlines() if part.strip())
+
+
+def queue_mail(to: str, subject: str, body: str, *, lang: str, kind: str, ref: str | None = None) -> OutboxMail:
+    """Add a mail to the outbox in ``db.session``.  The caller commits, so the mail is
+    saved together with the change it reports (or not at all).  ValueError when ``to``
+    is not exactly one address; line breaks in ``subject`` are folded to spaces."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown mail language {lang!r}")
+    mail = OutboxMail(
+        to_addr=_single_address(to),
+        subject=_one_line(subject)[:300],
+        body_text=body,
+        lang=lang,
+        kind=kind,
+        ref=ref,
+        attempts=0,
+    )
+    db.session.add(mail)
+    return mail
+
+
+def _sender() -> Address:
+    name, addr = parseaddr(current_app.config.get("MAIL_FROM") or "")
+    if "@" not in addr:
+        raise ValueError("MAIL_FROM is not a valid address")
+    return Address(display_name=_one_line(name), addr_spec=addr)
+
+
+def _build_message(mail: OutboxMail, sender: Address) -> EmailMessage:
+    msg = EmailMessage(policy=POLICY)
+    msg.set_content(mail.body_text, charset="utf-8")  # first: it resets the Content-* headers
+    msg["From"] = sender
+    msg["To"] = Address(addr_spec=mail.to_addr)
+    msg["Subject"] = mail.subject
+    msg["Date"] = format_datetime(utcnow())
+    # Stable across retries, so a receiver can recognise a mail sent twice.
+    stamp = mail.created_at.strftime("%Y%m%d%H%M%S") if mail.created_at else "0"
+    msg["Message-ID"] = f"<{stamp}.{mail.id}.outbox@{sender.domain}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["Content-Language"] = LANGS.get(mail.lang, "en")
+    return msg
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _record_failure(mail: OutboxMail, error: str) -> None:
+    mail.attempts = (mail.attempts or 0) + 1
+    mail.last_error = error[:500]
+    masked = error.replace(mail.to_addr, mask_email(mail.to_addr))
+    log.warning("mail %s not sent (attempt %s of %s): kind=%s ref=%s to=%s: %s", mail.id, mail.attempts,
+                MAX_ATTEMPTS, mail.kind, mail.ref, mask_email(mail.to_addr), masked[:500])
+
+
+def _pending(limit: int) -> sa.Select:
+    return (
+        sa.select(OutboxMail)
+        .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxMail.created_at, OutboxMail.id)
+        .limit(limit)
+    )
+
+
+def _connect(config) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config.get("MAIL_PORT") or 25, timeout=SMTP_TIMEOUT)
+    try:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        username, password = config.get("MAIL_USERNAME"), config.get("MAIL_PASSWORD")
+        if username and password:
+            smtp.login(username, password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def deliver_pending(limit: int = 50) -> tuple[int, int]:
+    """Send up to ``limit`` unsent mails, oldest first, over one SMTP connection, and
+    commit.  Returns ``(sent, failed)``.  A failed mail counts an attempt and keeps its
+    error; after MAX_ATTEMPTS it is no longer tried (``send-mail --retry-failed``).
+    Without ``MAIL_SERVER`` nothing is sent: the mails are logged (recipient masked)
+    and stay in the outbox.  Call it after the caller's commit: it commits the session."""
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        for mail in db.session.scalars(_pending(limit)):
+            log.info("mail %s waiting in the outbox (MAIL_SERVER not set): kind=%s ref=%s to=%s",
+                     mail.id, mail.kind, mail.ref, mask_email(mail.to_addr))
+        return 0, 0
+
+    sender = _sender()  # a configuration error: raised, and no attempt counted
+    # Row locks (PostgreSQL) so two workers delivering at once skip each other's mails.
+    batch = list(db.session.scalars(_pending(limit).with_for_update(skip_locked=True)))
+    if not batch:
+        db.session.commit()
+        return 0, 0
+
+    sent = failed = 0
+    try:
+        smtp = _connect(config)
+    except Exception as exc:  # noqa: BLE001 - server down, TLS or login refused
+        for mail in batch:
+            _record_failure(mail, _describe(exc))
+        db.session.commit()
+        return 0, len(batch)
+
+    try:
+        for mail in batch:
+            try:
+                smtp.send_message(_build_message(mail, sender))
+            except smtplib.SMTPServerDisconnected as exc:
+                _record_failure(mail, _describe(exc))
+                failed += 1
+                break  # the connection is gone: the rest wait for the next run
+            except Exception as exc:  # noqa: BLE001 - one bad mail must not stop the others
+                _record_failure(mail, _describe(exc))
+                failed += 1
+            else:
+                mail.sent_at = utcnow()
+                mail.last_error = None
+                sent += 1
+    finally:
+        try:
+            smtp.quit()
+        except Exception:  # noqa: BLE001
+            smtp.close()
+        db.session.commit()
+    return sent, failed
+
+
+def deliver_after_commit() -> tuple[int, int]:
+    """``deliver_pending()`` for use right after a request's commit: any error is
+    logged and swallowed (the mails stay in the outbox), so a mail problem never turns
+    a successful submission into an error page."""
+    try:
+        return deliver_pending()
+    except Exception:  # noqa: BLE001
+        log.warning("mail delivery failed; the mails stay in the outbox", exc_info=True)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001
+            log.warning("rollback after a mail delivery failure failed", exc_info=True)
+        return 0, 0

@@ -1,0 +1,56 @@
+"""``flask --app wsgi send-mail``: deliver what is waiting in the mail outbox (run it
+from cron or a systemd timer; mails are also sent right after the commit that queues
+them, so this only catches up after the mail server was down or not set)."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from .mail import MAX_ATTEMPTS, OutboxMail, deliver_pending
+
+
+def _count(*where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMail).where(OutboxMail.sent_at.is_(None), *where))
+
+
+@click.command("send-mail")
+@click.option("--batch-size", default=50, show_default=True, type=click.IntRange(min=1),
+              help="Mails sent over one SMTP connection.")
+@click.option("--retry-failed", is_flag=True,
+              help=f"Try again the mails given up after {MAX_ATTEMPTS} failed attempts.")
+@with_appcontext
+def send_mail_command(batch_size: int, retry_failed: bool) -> None:
+    """Send the mails waiting in the outbox; exit status 1 when some could not be sent."""
+    if retry_failed:
+        reset = db.session.execute(
+            sa.update(OutboxMail)
+            .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts >= MAX_ATTEMPTS)
+            .values(attempts=0)
+        ).rowcount
+        db.session.commit()
+        click.echo(f"{reset} given-up mail(s) queued again.")
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo(f"MAIL_SERVER is not set: nothing sent; {_count()} mail(s) wait in the outbox.")
+        return
+    sent = failed = 0
+    while True:
+        s, f = deliver_pending(batch_size)
+        sent, failed = sent + s, failed + f
+        # Stop when the outbox is empty, or when a round sent nothing (server down):
+        # the next run tries again instead of using up every attempt now.
+        if s == 0 or s + f < batch_size:
+            break
+    waiting = _count(OutboxMail.attempts < MAX_ATTEMPTS)
+    given_up = _count(OutboxMail.attempts >= MAX_ATTEMPTS)
+    click.echo(f"Sent {sent}, failed {failed}; {waiting} waiting, {given_up} given up "
+               f"after {MAX_ATTEMPTS} attempts (see --retry-failed).")
+    if failed:
+        raise SystemExit(1)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(send_mail_command)

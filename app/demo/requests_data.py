@@ -1,0 +1,52 @@
+"""Demo requests (诉求) in every stage of the loop, across several buildings.
+
+Each row: key, service slug (None = something else), building, company, contact, phone,
+e-mail, description, reply language, days ago, final stage, staff reply, rating."""
+
+REQUESTS = [
+    ("demo-request-0001", "garage-parking-pass", "shanghai-tower", "上海星辰咨询有限公司", "王磊", "13812345678", "wang.lei@example.com",
+     "公司新入职三名员工开车通勤，想为他们办理地下车库停车月卡，请问需要哪些材料？", "zh", 1, "received", "", None),
+    ("demo-request-0002", "talent-apartment", "shanghai-tower", "Harbourline Capital (Shanghai)", "Emma Clarke", "13900001111", "emma@example.com",
+     "Two of our analysts relocated from Singapore need talent apartments near Lujiazui. What is the waiting time?", "en", 3, "assigned",
+     "The talent service centre has received your request and will call you about the current availability.", None),
+    ("demo-request-0003", "fitout-fire-inspection", "jin-mao-tower", "金桥设计工作室", "李娜", "021-58881234", "lina@example.com",
+     "32楼装修即将完工，需要预约消防验收，能否安排在下周？", "zh", 6, "in_progress", "消防顾问已与物业确认，下周二上午可安排现场检查。", None),
+    ("demo-request-0004", "summer-childcare", "swfc", "环球金融中心职工之家", "陈静", "13711112222", "",
+     "楼里很多员工希望暑假期间能有暑托班，孩子放在附近安全的地方。", "zh", 40, "resolved",
+     "暑托班已与浦东新区总工会对接，7月8日起在楼宇党群服务站开班，共40个名额。", None),
+    ("demo-request-0005", "employee-health-check", "ifc", "汇丰环球服务中心", "赵强", "13622223333", "zhao@example.com",
+     "希望社区卫生服务中心能进楼为员工做一次免费体检。", "zh", 55, "closed", "已安排东方医院于10月12日进楼体检，共服务260人。", 5),
+    ("demo-request-0006", "rainstorm-flooding", "oriental-financial-plaza", "东方融资咨询", "孙丽", "13533334444", "",
+     "暴雨时大楼北门外积水严重，员工进出很不方便。", "zh", 70, "closed", "市政部门已疏通北门雨水井，并加装了一处排水口。", 4),
+    ("demo-request-0007", "tax-incentives", "lujiazui-software-park", "软件园创新科技有限公司", "周杰", "13444445555", "zhoujie@example.com",
+     "我们是高新技术企业，想了解研发费用加计扣除政策的最新口径。", "zh", 20, "closed", "税务局已安排专员上门讲解，并提供了政策解读材料。", 3),
+    ("demo-request-0008", None, "shanghai-tower", "云杉法律咨询", "吴敏", "13355556666", "",
+     "大堂的快递柜经常满，午饭时间取件排长队，希望增加快递柜。", "zh", 2, "received", "", None),
+    ("demo-request-0009", "labour-dispute-mediation", "jiaxing-building", "嘉兴大厦某餐饮企业", "郑浩", "13266667777", "",
+     "员工对加班费计算有异议，希望在楼宇里进行调解，不想直接仲裁。", "zh", 12, "in_progress", "司法所调解员将于周四到楼宇调解室组织双方调解。", None),
+    ("demo-request-0010", "business-licence-change", "bank-of-shanghai-tower", "浦银数据服务有限公司", "冯雪", "13177778888", "fengxue@example.com",
+     "公司注册地址要从张江迁到本楼，营业执照变更需要多久？", "zh", 9, "resolved", "材料齐全的情况下3个工作日可办结，已通过一网通办预审。", None),
+    ("demo-request-0011", "curbside-ride-hailing", "china-financial-information-center", "Meridian Data Ltd.", "Tom Baker", "13088889999", "tom@example.com",
+     "Ride-hailing cars stop on the main road at 6 pm and block the bus lane. Could a pick-up point be set?", "en", 30, "closed",
+     "The traffic police and the property manager have marked a pick-up bay on the east side road.", 4),
+    ("demo-request-0012", "legal-clinic", "jiadi-center", "嘉地咨询合伙企业", "何芳", "13999990000", "",
+     "想预约律师咨询合同审查问题。", "zh", 4, "assigned", "", None),
+    ("demo-request-0013", "mental-health", "bocom-financial-tower", "交银金融科技", "高磊", "13812340000", "",
+     "年底项目压力大，希望能在楼里办一次心理健康讲座。", "zh", 16, "in_progress", "卫健部门已联系心理咨询师，正在确定时间。", None),
+    ("demo-request-0014", "ebike-parking", "hang-seng-bank-tower", "恒生大厦物业", "林涛", "13723456789", "",
+     "非机动车乱停在消防通道，能否规划新的停放点？", "zh", 45, "closed", "已在西侧广场新增120个非机动车位并设置充电柜。", 5),
+    ("demo-request-0015", "policy-briefing", "jing-an-kerry-centre", "嘉里中心租户联盟", "Grace Liu", "13634567890", "grace@example.com",
+     "Several tenants would like a briefing on the new foreign investment support measures.", "en", 8, "assigned", "", None),
+    ("demo-request-0016", "special-equipment-lift", "plaza-66", "恒隆广场写字楼", "许明", "13545678901", "",
+     "高区电梯近一个月多次停梯，希望市场监管部门督促检修。", "zh", 25, "resolved", "特种设备科已现场检查，电梯维保单位完成部件更换。", None),
+    ("demo-request-0017", "anti-fraud-report", "swfc", "环球金融中心某贸易公司", "唐亮", "13456789012", "",
+     "员工接到冒充公安的诈骗电话，希望进楼开展反诈宣传。", "zh", 60, "closed", "社区民警已在大堂开展反诈宣传并为员工安装国家反诈中心App。", 5),
+    ("demo-request-0018", "waste-sorting", "jin-mao-tower", "金茂大厦餐饮部", "韩梅", "13367890123", "",
+     "湿垃圾桶清运不及时，夏天有异味。", "zh", 80, "closed", "环卫部门调整为每日两次清运。", 2),
+]
+
+CANNED_REPLIES = [
+    ("已收到您的诉求，我们将在承诺时限内答复。", "We have received your request and will answer within the promised time.", None),
+    ("请补充相关材料（如营业执照复印件），以便我们尽快办理。", "Please add the documents we need (such as a copy of the business licence) so that we can proceed.", None),
+    ("问题已解决，如仍有疑问请在本页重新打开。", "The matter is solved. If it is not, please reopen it on this page.", None),
+]

@@ -1,0 +1,171 @@
+"""The one-stop request form, the tracking look-up, and the requester's and staff's forms."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from ..core.forms import choices
+from .models import REPLY_LANGS
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
+TRACKING_NO = re.compile(r"^LS-\d{4}-\d{6}$")
+# Characters that are never part of a name, a company or a description we can show.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def normalize_text(value: str | None) -> str:
+    """NFKC (full-width letters and digits → ASCII), no control or direction characters,
+    trimmed.  Chinese text is unchanged by NFKC."""
+    if not value:
+        return ""
+    return CONTROL.sub("", unicodedata.normalize("NFKC", value)).strip()
+
+
+def normalize_phone(value: str | None) -> str | None:
+    """A Chinese mobile (13812345678) or landline with area code (021-58880000), in the
+    form we store; None when it is neither.  Accepts spaces, dashes, brackets, +86/0086
+    and full-width digits."""
+    digits = re.sub(r"[\s\-()（）]", "", normalize_text(value))
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix):]
+    if MOBILE.match(digits):
+        return digits
+    if LANDLINE.match(digits):
+        area = 3 if digits[1] in "12" else 4  # 010, 02x: three digits; others four
+        return f"{digits[:area]}-{digits[area:]}"
+    return None
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****5678 / 021-****0000: enough to recognise, not enough to call."""
+    if not phone:
+        return ""
+    if "-" in phone:
+        area, number = phone.split("-", 1)
+        return f"{area}-{'*' * (len(number) - 4)}{number[-4:]}"
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+class Phone:
+    message = _l("Enter a mobile number (11 digits, starting with 1) or a landline with its area code, e.g. 021-58880000.")
+
+    def __call__(self, form, field):
+        if field.data and normalize_phone(field.data) is None:
+            raise ValidationError(self.message)
+
+
+class Clean:
+    """Text must keep something readable after normalisation (not only spaces/emoji-free
+    control characters)."""
+
+    def __init__(self, min_length: int = 1):
+        self.min_length = min_length
+
+    def __call__(self, form, field):
+        if field.data is None:
+            return
+        value = normalize_text(field.data)
+        if len(value) < self.min_length:
+            raise ValidationError(_l("Please write at least %(num)d characters.", num=self.min_length))
+
+
+class RequestForm(FlaskForm):
+    service = SelectField(_l("Service"), validators=[InputRequired(message=_l("Choose a service, or “Something else”."))], validate_choice=True)
+    building = SelectField(_l("Building"), validators=[InputRequired(message=_l("Choose your building."))], validate_choice=True)
+    company_name = StringField(_l("Company name"), validators=[DataRequired(message=_l("Enter your company's name.")), Length(max=120), Clean(2)])
+    contact_name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=60), Clean(1)])
+    phone = StringField(_l("Phone"), validators=[DataRequired(message=_l("Enter a phone number.")), Length(max=30), Phone()])
+    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254), Email(message=_l("Enter a valid e-mail address."), granular_message=False, check_deliverability=False)])
+    description = TextAreaField(
+        _l("What do you need?"),
+        validators=[DataRequired(message=_l("Describe what you need.")), Length(max=2000), Clean(10)],
+    )
+    attachments = MultipleFileField(_l("Attachments (optional)"))
+    reply_lang = RadioField(_l("Reply to me in"), choices=choices(REPLY_LANGS.items()), default="zh")
+    consent = BooleanField(
+        _l("I agree that my details are used to handle this request as described above."),
+        validators=[DataRequired(message=_l("Please agree to the notice so that we can handle your request."))],
+    )
+    submission_key = HiddenField()
+
+    # The fields validated one by one while the person fills the form in (htmx).
+    INLINE = ("service", "building", "company_name", "contact_name", "phone", "email", "description")
+
+
+class TrackForm(FlaskForm):
+    tracking_no = StringField(_l("Tracking number"), validators=[DataRequired(message=_l("Enter the tracking number.")), Length(max=20)])
+    code = StringField(_l("Access code"), validators=[DataRequired(message=_l("Enter the access code.")), Length(max=20)])
+
+
+class AccessForm(FlaskForm):
+    code = StringField(_l("Access code"), validators=[DataRequired(message=_l("Enter the access code.")), Length(max=20)])
+
+
+class InfoForm(FlaskForm):
+    body = TextAreaField(_l("Add information"), validators=[DataRequired(message=_l("Write what you want to add.")), Length(max=2000), Clean(2)])
+    attachments = MultipleFileField(_l("Attachments (optional)"))
+
+
+class RateForm(FlaskForm):
+    rating = RadioField(
+        _l("How satisfied are you?"),
+        choices=choices([("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")]),
+        validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))],
+    )
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("Why is it not solved?"), validators=[DataRequired(message=_l("Tell us why it is not solved.")), Length(max=1000), Clean(2)])
+
+
+# --- staff ---------------------------------------------------------------------------
+
+
+class StageForm(FlaskForm):
+    stage = SelectField(_l("Move to"), validators=[InputRequired()], validate_choice=True)
+    note = TextAreaField(_l("Public note (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(message=_l("Write a message.")), Length(max=4000)])
+    visibility = RadioField(
+        _l("Who sees it"),
+        choices=choices([("public", _l("Reply to the requester (public)")), ("internal", _l("Internal note (staff only)"))]),
+        default="public",
+    )
+    canned = SelectField(_l("Canned reply"), validators=[Optional()], validate_choice=False)
+
+
+class TransferForm(FlaskForm):
+    department = SelectField(_l("Department"), validators=[InputRequired()], validate_choice=True)
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give a reason.")), Length(max=1000)])
+
+
+class CohandlerForm(FlaskForm):
+    department = SelectField(_l("Co-handling department"), validators=[InputRequired()], validate_choice=True)
+
+
+class DuplicateForm(FlaskForm):
+    other = StringField(_l("Tracking number of the original request"), validators=[DataRequired(message=_l("Enter the tracking number.")), Length(max=20)])
+
+
+class BulkAssignForm(FlaskForm):
+    department = SelectField(_l("Assign to department"), validators=[InputRequired()], validate_choice=True)
+    # the selected request ids come as a multi-valued "ids" field

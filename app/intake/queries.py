@@ -1,0 +1,133 @@
+"""Reads of the one-stop intake.  Staff scope is decided here once: admins see every
+request, department staff their department's (lead or co-handling), council members
+their buildings'."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..boards.models import Building
+from ..guide.models import Department, GuideEntry
+from .models import OPEN_STAGES, STAGES, CannedReply, RequestDepartment, RequestEvent, ServiceRequest
+
+PAGE_SIZE = 25
+MAX_PAGE = 200
+
+
+def by_tracking_no(tracking_no: str) -> sa.Select:
+    return sa.select(ServiceRequest).where(ServiceRequest.tracking_no == tracking_no)
+
+
+def public_events(req: ServiceRequest) -> sa.Select:
+    return sa.select(RequestEvent).where(RequestEvent.request_id == req.id, RequestEvent.public.is_(True)).order_by(RequestEvent.id)
+
+
+def all_events(req: ServiceRequest) -> sa.Select:
+    return sa.select(RequestEvent).where(RequestEvent.request_id == req.id).order_by(RequestEvent.id)
+
+
+def service_choices() -> sa.Select:
+    """Active guide entries for the form's service list, by category then title."""
+    return sa.select(GuideEntry).where(GuideEntry.status == "active").order_by(GuideEntry.category, GuideEntry.title_zh)
+
+
+def active_entry(slug: str) -> sa.Select:
+    return sa.select(GuideEntry).where(GuideEntry.slug == slug, GuideEntry.status == "active")
+
+
+def buildings() -> sa.Select:
+    return sa.select(Building).order_by(Building.street_id, Building.slug)
+
+
+def building_by_slug(slug: str) -> sa.Select:
+    return sa.select(Building).where(Building.slug == slug)
+
+
+def departments() -> sa.Select:
+    return sa.select(Department).order_by(Department.code)
+
+
+def canned_replies(department_id: int | None) -> sa.Select:
+    stmt = sa.select(CannedReply).order_by(CannedReply.id)
+    if department_id is not None:
+        stmt = stmt.where(sa.or_(CannedReply.department_id.is_(None), CannedReply.department_id == department_id))
+    return stmt
+
+
+def scope_condition(user):
+    """The requests ``user`` may see and handle, as a WHERE condition."""
+    if user.role == "admin":
+        return sa.true()
+    if user.role == "staff":
+        if user.department_id is None:
+            return sa.false()
+        cohandled = sa.select(RequestDepartment.request_id).where(RequestDepartment.department_id == user.department_id)
+        return sa.or_(ServiceRequest.department_id == user.department_id, ServiceRequest.id.in_(cohandled))
+    if user.role == "council":
+        ids = list(user.building_ids)
+        return ServiceRequest.building_id.in_(ids) if ids else sa.false()
+    return sa.false()
+
+
+def in_scope(user, req: ServiceRequest) -> bool:
+    if user.role == "admin":
+        return True
+    if user.role == "staff":
+        return user.department_id is not None and (
+            req.department_id == user.department_id or any(c.department_id == user.department_id for c in req.cohandlers)
+        )
+    if user.role == "council":
+        return req.building_id in user.building_ids
+    return False
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    stage: str = ""
+    overdue: bool = False
+    building: str = ""
+    dept: str = ""
+    service: str = ""
+    page: int = 1
+
+
+def queue(user, filters: QueueFilters, today: date) -> tuple[sa.Select, sa.Select]:
+    """(the page of requests, their count) for the staff queue; newest first, overdue
+    ones are flagged by the template (due_on < today while open)."""
+    stmt = sa.select(ServiceRequest).where(scope_condition(user))
+    if filters.stage == "open":
+        stmt = stmt.where(ServiceRequest.stage.in_(OPEN_STAGES))
+    elif filters.stage in STAGES:
+        stmt = stmt.where(ServiceRequest.stage == filters.stage)
+    if filters.overdue:
+        stmt = stmt.where(ServiceRequest.stage.in_(OPEN_STAGES), ServiceRequest.due_on < today)
+    if filters.building:
+        stmt = stmt.where(ServiceRequest.building_id == sa.select(Building.id).where(Building.slug == filters.building).scalar_subquery())
+    if filters.dept:
+        stmt = stmt.where(ServiceRequest.department_id == sa.select(Department.id).where(Department.code == filters.dept).scalar_subquery())
+    if filters.service == "other":
+        stmt = stmt.where(ServiceRequest.entry_id.is_(None))
+    elif filters.service:
+        stmt = stmt.where(ServiceRequest.entry_id == sa.select(GuideEntry.id).where(GuideEntry.slug == filters.service).scalar_subquery())
+    count = stmt.with_only_columns(sa.func.count(ServiceRequest.id)).order_by(None)
+    page = max(1, min(filters.page, MAX_PAGE))
+    rows = stmt.options(selectinload(ServiceRequest.cohandlers)).order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+    return rows.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE), count
+
+
+def requests_by_ids(user, ids: list[int]) -> sa.Select:
+    return sa.select(ServiceRequest).where(ServiceRequest.id.in_(ids), scope_condition(user))
+
+
+def figures(building_id: int | None = None) -> sa.Select:
+    """Received / completed / in progress (the numbers the boards and home page quote)."""
+    done = sa.func.count().filter(ServiceRequest.stage.in_(("resolved", "closed")))
+    open_ = sa.func.count().filter(ServiceRequest.stage.in_(OPEN_STAGES))
+    stmt = sa.select(sa.func.count().label("received"), done.label("completed"), open_.label("in_progress")).select_from(ServiceRequest)
+    if building_id is not None:
+        stmt = stmt.where(ServiceRequest.building_id == building_id)
+    return stmt

@@ -1,0 +1,306 @@
+"""一口受理, the public side: the request form, the confirmation, the requester's page and
+the look-up by tracking number + access code.  No account: the access code (kept in the
+session once entered) is the key to a request's details."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..core import uploads
+from ..core.forms import choices
+from ..core.mail import deliver_after_commit
+from ..core.rendering import render
+from ..extensions import db, limiter
+from ..guide.models import CATEGORIES
+from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, ReopenForm, RequestForm, TrackForm
+from .models import EVENT_KINDS, REPLY_LANGS, STAGE_HINTS, STAGES
+from .queries import active_entry, building_by_slug, buildings, by_tracking_no, public_events, service_choices
+from .services import IntakeError, add_info, code_matches, new_submission_key, rate, reopen, submit_request
+
+bp = Blueprint("intake", __name__, url_prefix="/<lang:lang_code>")
+
+ACCESS_KEY = "request_access"  # tracking numbers this browser has unlocked
+MAX_REMEMBERED = 20
+
+
+def _intake_limit():
+    return current_app.config["INTAKE_LIMIT"]
+
+
+def _track_limit():
+    return current_app.config["TRACK_LIMIT"]
+
+
+# --- the form ----------------------------------------------------------------------
+
+
+def _request_form() -> RequestForm:
+    form = RequestForm()
+    entries = db.session.scalars(service_choices()).all()
+    grouped: dict[str, list] = {}
+    for entry in entries:
+        grouped.setdefault(str(CATEGORIES.get(entry.category, entry.category)), []).append((entry.slug, entry.loc("title").text))
+    form.service.choices = {"": choices([("", _("Choose a service"))]), **{k: choices(v) for k, v in grouped.items()},
+                            _("Not in the guide"): choices([("other", _("Something else"))])}
+    form.building.choices = choices([("", _("Choose your building"))] + [(b.slug, b.loc("name").text) for b in db.session.scalars(buildings())])
+    form.reply_lang.choices = choices(REPLY_LANGS.items())
+    return form
+
+
+def _files(field) -> list:
+    return [f for f in (field.data or []) if getattr(f, "filename", "")]
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@limiter.limit(_intake_limit, methods=["POST"])
+def new_request():
+    if request.method == "GET":
+        form = _request_form()
+        service, building = request.args.get("service", ""), request.args.get("building", "")
+        if service and db.session.scalar(active_entry(service)) is not None:
+            form.service.data = service
+        if building and db.session.scalar(building_by_slug(building)) is not None:
+            form.building.data = building
+        form.reply_lang.data = str(get_locale().language) if str(get_locale().language) in REPLY_LANGS else "zh"
+        form.submission_key.data = new_submission_key()
+        return _render_form(form)
+
+    form = _request_form()  # Flask-WTF reads request.form and request.files itself
+    valid = form.validate()
+    files = _files(form.attachments)
+    upload_errors = uploads.validate_many(files) if files else []
+    if upload_errors:
+        form.attachments.errors = [str(e.message) if not e.filename else f"{e.filename}: {e.message}" for e in upload_errors]
+        valid = False
+    key = form.submission_key.data or ""
+    if len(key) < 20 or len(key) > 64:
+        form.submission_key.data = new_submission_key()
+        key = ""
+    if not valid or not key:
+        if not form.submission_key.data:
+            form.submission_key.data = new_submission_key()
+        db.session.rollback()
+        return _render_form(form, status=422)
+    entry = db.session.scalar(active_entry(form.service.data)) if form.service.data != "other" else None
+    building = db.session.scalar(building_by_slug(form.building.data))
+    stored = [uploads.store(f) for f in files]
+    filed = submit_request(
+        {
+            "entry": entry, "building": building, "company_name": form.company_name.data, "contact_name": form.contact_name.data,
+            "phone": form.phone.data, "email": form.email.data, "description": form.description.data, "reply_lang": form.reply_lang.data,
+        },
+        stored,
+        key,
+    )
+    if not filed.created:
+        for item in stored:  # the first submission kept its own files
+            uploads.delete_stored(item.storage_name)
+    deliver_after_commit()
+    session["new_request"] = {"no": filed.request.tracking_no, "code": filed.code}
+    _grant(filed.request.tracking_no)
+    return redirect(url_for("intake.submitted", tracking_no=filed.request.tracking_no), code=303)
+
+
+def _render_form(form: RequestForm, status: int = 200):
+    return render("intake/new.html", form=form, status=status, max_files=uploads.max_upload_files(),
+                  max_size=uploads.format_size(uploads.max_upload_bytes()), retention_days=current_app.config["RETENTION_DAYS"])
+
+
+@bp.route("/requests/new/check", methods=["POST"])
+def check_field():
+    """htmx: validate one field as the person leaves it; returns that field's markup."""
+    name = request.args.get("field", "")
+    form = _request_form()
+    if name not in RequestForm.INLINE:
+        abort(404)
+    field = form[name]
+    field.validate(form)
+    if not (field.data or "").strip():
+        field.errors = []  # an empty field is only an error on submit
+    return render("intake/_field.html", field=field, name=name)
+
+
+@bp.route("/requests/<tracking_no>/submitted")
+def submitted(tracking_no: str):
+    info = session.get("new_request") or {}
+    req = _load(tracking_no)
+    if info.get("no") != tracking_no:
+        return redirect(url_for("intake.status", tracking_no=tracking_no))
+    return render("intake/submitted.html", req=req, code=info.get("code"), stages=STAGES)
+
+
+# --- the requester's page --------------------------------------------------------
+
+
+def _load(tracking_no: str):
+    if not TRACKING_NO.match(tracking_no or ""):
+        abort(404)
+    req = db.session.scalar(by_tracking_no(tracking_no))
+    if req is None:
+        abort(404)
+    return req
+
+
+def _granted(tracking_no: str) -> bool:
+    return tracking_no in session.get(ACCESS_KEY, [])
+
+
+def _grant(tracking_no: str) -> None:
+    remembered = [n for n in session.get(ACCESS_KEY, []) if n != tracking_no]
+    session[ACCESS_KEY] = (remembered + [tracking_no])[-MAX_REMEMBERED:]
+
+
+@bp.route("/requests/<tracking_no>")
+def status(tracking_no: str):
+    req = _load(tracking_no)
+    code = request.args.get("code")
+    if code is not None:
+        # The link from the confirmation e-mail: unlock, then drop the code from the URL.
+        if code_matches(req, code):
+            _grant(tracking_no)
+        else:
+            flash(_("That access code does not open this request."), "error")
+        return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+    return _status_page(req)
+
+
+def _status_page(req, status: int = 200, access_form=None, info_form=None, rate_form=None, reopen_form=None):
+    unlocked = _granted(req.tracking_no)
+    context = {"req": req, "unlocked": unlocked, "stages": STAGES, "hints": STAGE_HINTS, "kinds": EVENT_KINDS}
+    if unlocked:
+        context.update(
+            events=db.session.scalars(public_events(req)).all(),
+            info_form=info_form or InfoForm(),
+            rate_form=rate_form or RateForm(),
+            reopen_form=reopen_form or ReopenForm(),
+        )
+    else:
+        context["access_form"] = access_form or AccessForm()
+    return render("intake/status.html", status=status, **context)
+
+
+@bp.route("/requests/<tracking_no>/unlock", methods=["POST"])
+@limiter.limit(_track_limit)
+def unlock(tracking_no: str):
+    req = _load(tracking_no)
+    form = AccessForm()
+    if form.validate() and code_matches(req, form.code.data):
+        _grant(tracking_no)
+        return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+    if form.code.data:
+        form.code.errors = [_("That access code does not open this request.")]
+    return _status_page(req, status=422, access_form=form)
+
+
+def _unlocked(tracking_no: str):
+    req = _load(tracking_no)
+    if not _granted(tracking_no):
+        abort(403)
+    return req
+
+
+@bp.route("/requests/<tracking_no>/info", methods=["POST"])
+@limiter.limit(_intake_limit)
+def info(tracking_no: str):
+    req = _unlocked(tracking_no)
+    form = InfoForm()
+    valid = form.validate()
+    files = _files(form.attachments)
+    errors = uploads.validate_many(files) if files else []
+    if errors:
+        form.attachments.errors = [str(e.message) if not e.filename else f"{e.filename}: {e.message}" for e in errors]
+        valid = False
+    if not valid:
+        return _status_page(req, status=422, info_form=form)
+    stored = [uploads.store(f) for f in files]
+    try:
+        add_info(req, form.body.data, stored)
+        db.session.commit()
+    except IntakeError as exc:
+        db.session.rollback()
+        for item in stored:
+            uploads.delete_stored(item.storage_name)
+        form.body.errors = [str(exc)]
+        return _status_page(req, status=422, info_form=form)
+    deliver_after_commit()
+    flash(_("Thank you: your information was added."), "success")
+    return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+
+
+@bp.route("/requests/<tracking_no>/rate", methods=["POST"])
+def rate_request(tracking_no: str):
+    req = _unlocked(tracking_no)
+    form = RateForm()
+    if not form.validate():
+        return _status_page(req, status=422, rate_form=form)
+    try:
+        rate(req, int(form.rating.data), form.comment.data or "")
+        db.session.commit()
+    except IntakeError as exc:
+        db.session.rollback()
+        form.rating.errors = [str(exc)]
+        return _status_page(req, status=422, rate_form=form)
+    flash(_("Thank you for your rating."), "success")
+    return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+
+
+@bp.route("/requests/<tracking_no>/reopen", methods=["POST"])
+def reopen_request(tracking_no: str):
+    req = _unlocked(tracking_no)
+    form = ReopenForm()
+    if not form.validate():
+        return _status_page(req, status=422, reopen_form=form)
+    try:
+        reopen(req, form.reason.data)
+        db.session.commit()
+    except IntakeError as exc:
+        db.session.rollback()
+        form.reason.errors = [str(exc)]
+        return _status_page(req, status=422, reopen_form=form)
+    deliver_after_commit()
+    flash(_("Your request was reopened and sent back to the department."), "success")
+    return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+
+
+@bp.route("/requests/<tracking_no>/files/<int:attachment_id>")
+def attachment(tracking_no: str, attachment_id: int):
+    req = _unlocked(tracking_no)
+    return send_attachment(req, attachment_id)
+
+
+def send_attachment(req, attachment_id: int):
+    """The file as a download (never rendered inline), for the requester or staff."""
+    found = next((a for a in req.attachments if a.id == attachment_id), None)
+    if found is None:
+        abort(404)
+    try:
+        path = uploads.open_stored(found.storage_name)
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- look-up -----------------------------------------------------------------------
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(_track_limit, methods=["POST"])
+def track():
+    form = TrackForm()
+    if request.method == "POST":
+        if form.validate():
+            number = form.tracking_no.data.strip().upper()
+            req = db.session.scalar(by_tracking_no(number)) if TRACKING_NO.match(number) else None
+            if req is not None and code_matches(req, form.code.data):
+                _grant(number)
+                return redirect(url_for("intake.status", tracking_no=number), code=303)
+            # Same message whether the number exists or not: nothing is revealed.
+            form.code.errors = [_("No request matches this tracking number and access code.")]
+        return render("intake/track.html", form=form, status=422)
+    return render("intake/track.html", form=form)

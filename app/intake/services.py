@@ -1,0 +1,399 @@
+"""Writes of the one-stop intake: filing, the closed loop's steps, ratings, retention.
+
+Every function changes the session and leaves the commit to its caller, except
+``submit_request`` which owns its transaction (the tracking counter must be the first
+write of a short transaction).  Staff actions write an audit record; changes the
+requester should know about queue an e-mail in the same transaction."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from ..core import audit
+from ..core.mail import queue_mail
+from ..core.timeutil import utcnow
+from ..core.uploads import StoredFile, delete_stored
+from ..core.workdays import SHANGHAI, calendar, due_date
+from ..extensions import db
+from .forms import normalize_phone, normalize_text
+from .models import (
+    OPEN_STAGES,
+    STAGES,
+    TRANSITIONS,
+    ApiKey,
+    RequestAttachment,
+    RequestDepartment,
+    RequestEvent,
+    ServiceRequest,
+    TrackingCounter,
+)
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+DEFAULT_PROMISED_DAYS = 5  # "something else" requests, and services without a time limit
+
+
+class IntakeError(ValueError):
+    """A requester or staff action that cannot be done now (a translated message)."""
+
+
+# --- tracking numbers and access codes ----------------------------------------------
+
+
+def next_tracking_no(year: int) -> str:
+    """LS-YYYY-NNNNNN from one atomic UPDATE … RETURNING on the year's counter row:
+    concurrent transactions queue on that row (PostgreSQL) or on the write lock
+    (SQLite), so no two requests get the same number."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(TrackingCounter).values(year=year, last_no=0).on_conflict_do_nothing())
+    number = db.session.execute(
+        sa.update(TrackingCounter)
+        .where(TrackingCounter.year == year)
+        .values(last_no=TrackingCounter.last_no + 1)
+        .returning(TrackingCounter.last_no)
+    ).scalar_one()
+    return f"LS-{year}-{number:06d}"
+
+
+def access_code_for(submission_key: str) -> str:
+    """The access code of the request filed with this form token: derived (HMAC with
+    the secret key) so that a repeated submission of the same form can show it again."""
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), b"access:" + submission_key.encode(), hashlib.sha256).digest()
+    value = int.from_bytes(digest[:8], "big")
+    chars = []
+    for _i in range(8):
+        value, index = divmod(value, len(CODE_ALPHABET))
+        chars.append(CODE_ALPHABET[index])
+    return "".join(chars[:4]) + "-" + "".join(chars[4:])
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(normalize_code(code).encode()).hexdigest()
+
+
+def normalize_code(code: str) -> str:
+    cleaned = "".join(c for c in normalize_text(code).upper() if c.isalnum())
+    return cleaned[:4] + "-" + cleaned[4:] if len(cleaned) == 8 else cleaned
+
+
+def code_matches(req: ServiceRequest, code: str) -> bool:
+    return hmac.compare_digest(req.access_code_hash, hash_code(code or ""))
+
+
+def new_submission_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(24)).decode().rstrip("=")
+
+
+# --- filing ------------------------------------------------------------------------
+
+
+@dataclass
+class Filed:
+    request: ServiceRequest
+    code: str
+    created: bool  # False: this form had already been submitted
+
+
+def submit_request(data: dict, files: list[StoredFile], submission_key: str, source: str = "web") -> Filed:
+    """File a request.  ``data``: entry (GuideEntry or None), building, company_name,
+    contact_name, phone, email, description, reply_lang.  Idempotent per
+    ``submission_key``: a second call returns the first request."""
+    existing = db.session.scalar(sa.select(ServiceRequest).where(ServiceRequest.submission_key == submission_key))
+    if existing is not None:
+        return Filed(existing, access_code_for(submission_key), False)
+    entry, building = data.get("entry"), data["building"]
+    # End the read transaction: on SQLite the counter UPDATE must be the first statement
+    # of its transaction so that it waits for the write lock instead of failing.
+    db.session.commit()
+    now = utcnow()
+    code = access_code_for(submission_key)
+    try:
+        req = ServiceRequest(
+            tracking_no=next_tracking_no(now.astimezone(SHANGHAI).year),
+            access_code_hash=hash_code(code),
+            submission_key=submission_key,
+            source=source,
+            entry=entry,
+            building=building,
+            department_id=entry.department_id if entry is not None else None,
+            company_name=normalize_text(data.get("company_name")) or None,
+            contact_name=normalize_text(data.get("contact_name")) or None,
+            phone=normalize_phone(data.get("phone")) if data.get("phone") else None,
+            email=(data.get("email") or "").strip() or None,
+            description=normalize_text(data["description"]),
+            reply_lang=data.get("reply_lang") if data.get("reply_lang") in ("zh", "en") else "zh",
+            consent_at=now,
+            created_at=now,
+            stage="received",
+        )
+        req.due_on = due_date(now, (entry.promised_days if entry is not None and entry.promised_days else DEFAULT_PROMISED_DAYS), calendar())
+        db.session.add(req)
+        db.session.flush()
+        event = _event(req, "submitted", public=True, by_requester=True, to_stage="received", department_id=req.department_id)
+        for stored in files:
+            db.session.add(_attachment(req, stored, event))
+        _notify_requester(req, "received", code=code)
+        _notify_department(req, req.department_id, "new")
+        db.session.commit()
+    except IntegrityError:
+        # The same form submitted twice at the same moment: the other one won.
+        db.session.rollback()
+        for stored in files:
+            delete_stored(stored.storage_name)
+        existing = db.session.scalar(sa.select(ServiceRequest).where(ServiceRequest.submission_key == submission_key))
+        if existing is None:
+            raise
+        return Filed(existing, code, False)
+    return Filed(req, code, True)
+
+
+def _attachment(req: ServiceRequest, stored: StoredFile, event: RequestEvent | None) -> RequestAttachment:
+    return RequestAttachment(
+        request=req, event_id=event.id if event is not None else None, storage_name=stored.storage_name,
+        original_name=stored.original_name, content_type=stored.content_type, size=stored.size,
+    )
+
+
+def _event(req: ServiceRequest, kind: str, public: bool, actor=None, **fields) -> RequestEvent:
+    event = RequestEvent(request=req, kind=kind, public=public, actor_id=actor.id if actor is not None else None, created_at=utcnow(), **fields)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _first_response(req: ServiceRequest) -> None:
+    if req.first_response_at is None:
+        req.first_response_at = utcnow()
+
+
+# --- the requester -----------------------------------------------------------------
+
+
+def add_info(req: ServiceRequest, body: str, files: list[StoredFile]) -> RequestEvent:
+    if req.stage == "closed":
+        raise IntakeError(_("This request is closed. Please file a new request."))
+    event = _event(req, "info", public=True, by_requester=True, body=normalize_text(body))
+    for stored in files:
+        db.session.add(_attachment(req, stored, event))
+    _notify_department(req, req.department_id, "info")
+    return event
+
+
+def rate(req: ServiceRequest, rating: int, comment: str) -> None:
+    """The requester's satisfaction (1–5) once resolved; closes the request."""
+    if req.stage != "resolved":
+        raise IntakeError(_("A request can be rated once it is resolved."))
+    req.rating = rating
+    req.rating_comment = normalize_text(comment)[:500] or None
+    _event(req, "rating", public=True, by_requester=True, from_stage=req.stage, to_stage="closed", body=req.rating_comment or "")
+    req.stage = "closed"
+    req.closed_at = utcnow()
+
+
+def reopen(req: ServiceRequest, reason: str) -> None:
+    """Not solved: back to the lead department, in progress."""
+    if req.stage != "resolved":
+        raise IntakeError(_("Only a resolved request can be reopened."))
+    _event(req, "reopen", public=True, by_requester=True, from_stage=req.stage, to_stage="in_progress", body=normalize_text(reason))
+    req.stage = "in_progress"
+    req.resolved_at = None
+    req.reopen_count += 1
+    _notify_department(req, req.department_id, "reopened")
+
+
+# --- staff -------------------------------------------------------------------------
+
+
+def _audit(action: str, req: ServiceRequest, actor, before=None, after=None) -> None:
+    audit.record(action, req, before=before, after=after, actor=actor, building_id=req.building_id)
+
+
+def change_stage(req: ServiceRequest, to_stage: str, actor, note: str = "") -> None:
+    if to_stage not in TRANSITIONS.get(req.stage, ()):
+        raise IntakeError(_("A request cannot move from “%(from)s” to “%(to)s”.", **{"from": STAGES[req.stage], "to": STAGES.get(to_stage, to_stage)}))
+    before = req.stage
+    _event(req, "stage", public=True, actor=actor, from_stage=before, to_stage=to_stage, body=normalize_text(note))
+    req.stage = to_stage
+    now = utcnow()
+    if to_stage == "resolved":
+        req.resolved_at = now
+    if to_stage == "closed":
+        req.closed_at = now
+    if to_stage in OPEN_STAGES:
+        req.resolved_at = req.closed_at = None
+    _first_response(req)
+    _audit("request.stage", req, actor, {"stage": before}, {"stage": to_stage})
+    _notify_requester(req, "stage", body=normalize_text(note))
+
+
+def reply(req: ServiceRequest, actor, body: str, public: bool) -> RequestEvent:
+    event = _event(req, "reply" if public else "note", public=public, actor=actor, body=body.strip())
+    if public:
+        _first_response(req)
+        _notify_requester(req, "reply", body=body.strip())
+    _audit("request.reply" if public else "request.note", req, actor, None, {"event": event.id})
+    return event
+
+
+def transfer(req: ServiceRequest, department, reason: str, actor) -> None:
+    """改派: the lead department changes; the new one is told."""
+    if department.id == req.department_id:
+        raise IntakeError(_("The request is already with this department."))
+    before = req.department_id
+    _event(req, "transfer", public=True, actor=actor, department_id=department.id, body=normalize_text(reason))
+    req.department_id = department.id
+    req.department = department
+    db.session.execute(sa.delete(RequestDepartment).where(RequestDepartment.request_id == req.id, RequestDepartment.department_id == department.id))
+    _audit("request.transfer", req, actor, {"department_id": before}, {"department_id": department.id, "reason": reason})
+    _notify_department(req, department.id, "transferred")
+    _notify_requester(req, "transfer")
+
+
+def add_cohandler(req: ServiceRequest, department, actor) -> None:
+    """协办: another department works on it beside the lead."""
+    if department.id == req.department_id or any(c.department_id == department.id for c in req.cohandlers):
+        raise IntakeError(_("This department already handles the request."))
+    req.cohandlers.append(RequestDepartment(department_id=department.id, department=department))
+    _event(req, "cohandler", public=True, actor=actor, department_id=department.id)
+    _audit("request.cohandler", req, actor, None, {"department_id": department.id})
+    _notify_department(req, department.id, "cohandling")
+
+
+def mark_duplicate(req: ServiceRequest, original: ServiceRequest, actor) -> None:
+    """并单: the requester is pointed to the original request; this one closes."""
+    if original.id == req.id or original.duplicate_of_id == req.id:
+        raise IntakeError(_("A request cannot be merged into itself."))
+    before = req.stage
+    req.duplicate_of = original
+    _event(req, "duplicate", public=True, actor=actor, from_stage=before, to_stage="closed", body=original.tracking_no)
+    req.stage = "closed"
+    req.closed_at = utcnow()
+    _first_response(req)
+    _audit("request.duplicate", req, actor, {"stage": before}, {"duplicate_of": original.tracking_no})
+    _notify_requester(req, "duplicate", body=original.tracking_no)
+
+
+def assign_department(req: ServiceRequest, department, actor) -> None:
+    """Bulk assignment from the queue: the lead department is set (or changed)."""
+    if department.id == req.department_id:
+        return
+    before = req.department_id
+    _event(req, "assign", public=True, actor=actor, department_id=department.id)
+    req.department_id = department.id
+    req.department = department
+    _audit("request.assign", req, actor, {"department_id": before}, {"department_id": department.id})
+    _notify_department(req, department.id, "new")
+
+
+def reveal_contact(req: ServiceRequest, actor) -> None:
+    """Staff see the whole phone number only through this logged step."""
+    _event(req, "reveal", public=False, actor=actor)
+    _audit("request.reveal_contact", req, actor)
+
+
+# --- notifications -----------------------------------------------------------------
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail, also from a command (``SITE_URL``)."""
+    values = {k: v for k, v in values.items() if v is not None}
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["SITE_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
+def _notify_requester(req: ServiceRequest, what: str, code: str | None = None, body: str = "") -> None:
+    if not req.email or req.personal_data_purged_at is not None:
+        return
+    from flask import render_template
+
+    lang = req.reply_lang
+    with force_locale(lang):
+        dept = req.department.loc("name").text if req.department is not None else _("the building council")
+        subject = {
+            "received": _("Request %(no)s received", no=req.tracking_no),
+            "stage": _("Request %(no)s: %(stage)s", no=req.tracking_no, stage=STAGES[req.stage]),
+            "reply": _("Request %(no)s: a reply from %(dept)s", no=req.tracking_no, dept=dept),
+            "transfer": _("Request %(no)s: passed to %(dept)s", no=req.tracking_no, dept=dept),
+            "duplicate": _("Request %(no)s: merged into %(other)s", no=req.tracking_no, other=body),
+        }[what]
+        link = external_url("intake.status", lang_code=lang, tracking_no=req.tracking_no, code=code)
+        text = render_template("intake/mail/requester.txt", req=req, what=what, code=code, body=body, dept=dept, link=link, stages=STAGES)
+    queue_mail(req.email, subject, text, lang=lang, kind=f"request.{what}", ref=req.tracking_no)
+
+
+def _notify_department(req: ServiceRequest, department_id: int | None, what: str) -> None:
+    """E-mail the department's active staff (in each one's language) about a request."""
+    if department_id is None:
+        return
+    from flask import render_template
+
+    from ..auth.models import User
+
+    staff = db.session.scalars(sa.select(User).where(User.department_id == department_id, User.active.is_(True), User.role == "staff")).all()
+    for user in staff:
+        lang = user.locale if user.locale in ("zh", "en") else "zh"
+        with force_locale(lang):
+            subject = {
+                "new": _("New request %(no)s for your department", no=req.tracking_no),
+                "transferred": _("Request %(no)s transferred to your department", no=req.tracking_no),
+                "cohandling": _("Your department is asked to co-handle request %(no)s", no=req.tracking_no),
+                "info": _("Request %(no)s: the requester added information", no=req.tracking_no),
+                "reopened": _("Request %(no)s was reopened by the requester", no=req.tracking_no),
+            }[what]
+            link = external_url("intake_staff.detail", lang_code=lang, tracking_no=req.tracking_no)
+            text = render_template("intake/mail/staff.txt", req=req, what=what, link=link, stages=STAGES)
+        queue_mail(user.email, subject, text, lang=lang, kind=f"staff.{what}", ref=req.tracking_no)
+
+
+# --- retention and API keys ---------------------------------------------------------
+
+
+def purge_personal_data(older_than_days: int) -> int:
+    """Remove the contact data of requests closed more than ``older_than_days`` ago,
+    and their attachments; the anonymous record and its statistics stay."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    reqs = db.session.scalars(
+        sa.select(ServiceRequest).where(
+            ServiceRequest.stage == "closed", ServiceRequest.closed_at < cutoff, ServiceRequest.personal_data_purged_at.is_(None)
+        )
+    ).all()
+    now = utcnow()
+    for req in reqs:
+        req.company_name = req.contact_name = req.phone = req.email = None
+        req.personal_data_purged_at = now
+        for attachment in list(req.attachments):
+            delete_stored(attachment.storage_name)
+            db.session.delete(attachment)
+    audit.record("request.purge_personal_data", target_type="service_request", after={"count": len(reqs), "older_than_days": older_than_days})
+    return len(reqs)
+
+
+def create_api_key(name: str) -> str:
+    key = "ls_" + secrets.token_urlsafe(30)
+    db.session.add(ApiKey(name=name, key_hash=hashlib.sha256(key.encode()).hexdigest()))
+    return key
+
+
+def api_key_valid(key: str | None) -> ApiKey | None:
+    if not key:
+        return None
+    found = db.session.scalar(sa.select(ApiKey).where(ApiKey.key_hash == hashlib.sha256(key.encode()).hexdigest(), ApiKey.active.is_(True)))
+    if found is not None:
+        found.last_used_at = utcnow()
+    return found
+

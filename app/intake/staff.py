@@ -1,0 +1,312 @@
+"""The request queue in the council workspace: /<lang>/council/requests…
+
+Department staff handle their department's requests (lead or co-handling), council
+members their buildings', admins all; every action is audited (services.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.permissions import permission_required, register, require
+from ..core.forms import choices
+from ..core.mail import deliver_after_commit
+from ..core.rendering import render
+from ..core.workdays import SHANGHAI
+from ..extensions import db
+from ..guide.models import Department
+from .forms import TRACKING_NO, BulkAssignForm, CohandlerForm, DuplicateForm, ReplyForm, StageForm, TransferForm, mask_phone
+from .models import EVENT_KINDS, STAGES, TRANSITIONS
+from .queries import (
+    QueueFilters,
+    all_events,
+    buildings,
+    by_tracking_no,
+    canned_replies,
+    departments,
+    in_scope,
+    queue,
+    requests_by_ids,
+    PAGE_SIZE,
+)
+from .routes import send_attachment
+from .services import (
+    IntakeError,
+    add_cohandler,
+    assign_department,
+    change_stage,
+    mark_duplicate,
+    reply,
+    reveal_contact,
+    transfer,
+)
+
+bp = Blueprint("intake_staff", __name__, url_prefix="/<lang:lang_code>/council/requests")
+
+register("request.handle", lambda user, req: req is not None and in_scope(user, req))
+# Moving a request between departments or merging it needs its whole picture: the lead
+# department's staff, the building's council and admins (not co-handlers).
+register(
+    "request.route",
+    lambda user, req: req is not None
+    and (user.role == "admin" or (user.role == "staff" and user.department_id == req.department_id) or (user.role == "council" and req.building_id in user.building_ids)),
+)
+
+
+def _today():
+    return datetime.now(SHANGHAI).date()
+
+
+def _filters() -> QueueFilters:
+    args = request.args
+    try:
+        page = max(1, int(args.get("page", "1")))
+    except ValueError:
+        page = 1
+    stage = args.get("stage", "open")
+    return QueueFilters(
+        stage=stage if stage in STAGES or stage in ("open", "all") else "open",
+        overdue=args.get("overdue") == "1",
+        building=args.get("building", "")[:80],
+        dept=args.get("dept", "")[:40],
+        service=args.get("service", "")[:120],
+        page=page,
+    )
+
+
+def _department_choices(exclude: int | None = None):
+    return choices([(str(d.id), d.loc("name").text) for d in db.session.scalars(departments()) if d.id != exclude])
+
+
+@bp.route("/")
+@permission_required("workspace.view")
+def index():
+    filters = _filters()
+    rows, count = queue(current_user, filters, _today())
+    reqs = db.session.scalars(rows).unique().all()
+    total = db.session.scalar(count)
+    bulk = BulkAssignForm()
+    bulk.department.choices = _department_choices()
+    return render(
+        "intake/staff/index.html",
+        "intake/staff/_queue.html",
+        reqs=reqs,
+        total=total,
+        pages=(total + PAGE_SIZE - 1) // PAGE_SIZE,
+        filters=filters,
+        today=_today(),
+        stages=STAGES,
+        bulk=bulk,
+        all_buildings=db.session.scalars(buildings()).all(),
+        all_departments=db.session.scalars(departments()).all(),
+    )
+
+
+@bp.route("/assign", methods=["POST"])
+@permission_required("workspace.view")
+def bulk_assign():
+    form = BulkAssignForm()
+    form.department.choices = _department_choices()
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:100]
+    if not form.validate() or not ids:
+        flash(_("Choose at least one request and a department."), "error")
+        return redirect(url_for("intake_staff.index"), code=303)
+    department = db.session.get(Department, int(form.department.data))
+    reqs = db.session.scalars(requests_by_ids(current_user, ids)).unique().all()
+    for req in reqs:
+        require("request.route", req)
+        assign_department(req, department, current_user)
+    db.session.commit()
+    deliver_after_commit()
+    flash(_("%(num)d requests assigned to %(dept)s.", num=len(reqs), dept=department.loc("name").text), "success")
+    return redirect(url_for("intake_staff.index"), code=303)
+
+
+def _load(tracking_no: str, permission: str = "request.handle"):
+    if not TRACKING_NO.match(tracking_no):
+        abort(404)
+    req = db.session.scalar(by_tracking_no(tracking_no))
+    if req is None:
+        abort(404)
+    require(permission, req)
+    return req
+
+
+def _forms(req, **given):
+    stage = given.get("stage_form") or StageForm()
+    stage.stage.choices = choices([(s, STAGES[s]) for s in TRANSITIONS[req.stage]])
+    reply_form = given.get("reply_form") or ReplyForm()
+    canned = db.session.scalars(canned_replies(req.department_id)).all()
+    reply_form.canned.choices = choices([("", _("No canned reply"))] + [(str(c.id), c.loc("title").text) for c in canned])
+    transfer_form = given.get("transfer_form") or TransferForm()
+    transfer_form.department.choices = _department_choices(exclude=req.department_id)
+    cohandler = given.get("cohandler_form") or CohandlerForm()
+    cohandler.department.choices = _department_choices(exclude=req.department_id)
+    return {
+        "stage_form": stage, "reply_form": reply_form, "transfer_form": transfer_form, "cohandler_form": cohandler,
+        "duplicate_form": given.get("duplicate_form") or DuplicateForm(), "canned": canned,
+    }
+
+
+def _detail_page(req, status: int = 200, partial: str | None = None, **given):
+    revealed = given.pop("revealed", False)
+    return render(
+        "intake/staff/detail.html",
+        partial,
+        status=status,
+        req=req,
+        events=db.session.scalars(all_events(req)).unique().all(),
+        kinds=EVENT_KINDS,
+        stages=STAGES,
+        today=_today(),
+        phone=req.phone if revealed else mask_phone(req.phone),
+        revealed=revealed,
+        can_route=_can_route(req),
+        **_forms(req, **given),
+    )
+
+
+def _can_route(req) -> bool:
+    from ..auth.permissions import can
+
+    return can("request.route", req)
+
+
+@bp.route("/<tracking_no>")
+@permission_required("workspace.view")
+def detail(tracking_no: str):
+    return _detail_page(_load(tracking_no))
+
+
+@bp.route("/<tracking_no>/stage", methods=["POST"])
+@permission_required("workspace.view")
+def stage(tracking_no: str):
+    req = _load(tracking_no)
+    form = StageForm()
+    form.stage.choices = choices([(s, STAGES[s]) for s in TRANSITIONS[req.stage]])
+    if not form.validate():
+        return _detail_page(req, status=422, partial="intake/staff/_stage.html", stage_form=form)
+    try:
+        change_stage(req, form.stage.data, current_user, form.note.data or "")
+        db.session.commit()
+    except IntakeError as exc:
+        db.session.rollback()
+        form.stage.errors = [str(exc)]
+        return _detail_page(req, status=422, partial="intake/staff/_stage.html", stage_form=form)
+    deliver_after_commit()
+    flash(_("Moved to “%(stage)s”.", stage=STAGES[req.stage]), "success")
+    return _after(req, "intake/staff/_stage.html")
+
+
+def _after(req, partial: str):
+    """htmx: the changed part in place (the stage box re-rendered, with the timeline
+    updated out of band); without JS: back to the page."""
+    from ..core.rendering import wants_fragment
+
+    if wants_fragment():
+        return _detail_page(req, partial=partial)
+    return redirect(url_for("intake_staff.detail", tracking_no=req.tracking_no), code=303)
+
+
+@bp.route("/<tracking_no>/reply", methods=["POST"])
+@permission_required("workspace.view")
+def reply_to(tracking_no: str):
+    req = _load(tracking_no)
+    form = ReplyForm()
+    canned = {str(c.id): c for c in db.session.scalars(canned_replies(req.department_id))}
+    form.canned.choices = choices([("", "")] + [(k, "") for k in canned])
+    if not (form.body.data or "").strip() and form.canned.data in canned:
+        # Without JavaScript the chosen canned reply is the message, in the reply language.
+        chosen = canned[form.canned.data]
+        form.body.data = chosen.body_en if req.reply_lang == "en" and chosen.body_en else chosen.body_zh
+    if not form.validate():
+        return _detail_page(req, status=422, reply_form=form)
+    reply(req, current_user, form.body.data, public=form.visibility.data == "public")
+    db.session.commit()
+    deliver_after_commit()
+    flash(_("Reply sent.") if form.visibility.data == "public" else _("Internal note saved."), "success")
+    return redirect(url_for("intake_staff.detail", tracking_no=tracking_no), code=303)
+
+
+@bp.route("/<tracking_no>/transfer", methods=["POST"])
+@permission_required("workspace.view")
+def transfer_to(tracking_no: str):
+    req = _load(tracking_no, "request.route")
+    form = TransferForm()
+    form.department.choices = _department_choices(exclude=req.department_id)
+    if not form.validate():
+        return _detail_page(req, status=422, transfer_form=form)
+    department = db.session.get(Department, int(form.department.data))
+    try:
+        transfer(req, department, form.reason.data, current_user)
+        db.session.commit()
+    except IntakeError as exc:
+        db.session.rollback()
+        form.department.errors = [str(exc)]
+        return _detail_page(req, status=422, transfer_form=form)
+    deliver_after_commit()
+    flash(_("Transferred to %(dept)s.", dept=department.loc("name").text), "success")
+    return redirect(url_for("intake_staff.detail", tracking_no=tracking_no), code=303)
+
+
+@bp.route("/<tracking_no>/cohandler", methods=["POST"])
+@permission_required("workspace.view")
+def cohandler(tracking_no: str):
+    req = _load(tracking_no, "request.route")
+    form = CohandlerForm()
+    form.department.choices = _department_choices(exclude=req.department_id)
+    if not form.validate():
+        return _detail_page(req, status=422, cohandler_form=form)
+    department = db.session.get(Department, int(form.department.data))
+    try:
+        add_cohandler(req, department, current_user)
+        db.session.commit()
+    except IntakeError as exc:
+        db.session.rollback()
+        form.department.errors = [str(exc)]
+        return _detail_page(req, status=422, cohandler_form=form)
+    deliver_after_commit()
+    flash(_("%(dept)s now co-handles this request.", dept=department.loc("name").text), "success")
+    return redirect(url_for("intake_staff.detail", tracking_no=tracking_no), code=303)
+
+
+@bp.route("/<tracking_no>/duplicate", methods=["POST"])
+@permission_required("workspace.view")
+def duplicate(tracking_no: str):
+    req = _load(tracking_no, "request.route")
+    form = DuplicateForm()
+    if not form.validate():
+        return _detail_page(req, status=422, duplicate_form=form)
+    number = form.other.data.strip().upper()
+    original = db.session.scalar(by_tracking_no(number)) if TRACKING_NO.match(number) else None
+    if original is None or not in_scope(current_user, original):
+        form.other.errors = [_("No request with this tracking number in your queue.")]
+        return _detail_page(req, status=422, duplicate_form=form)
+    try:
+        mark_duplicate(req, original, current_user)
+        db.session.commit()
+    except IntakeError as exc:
+        db.session.rollback()
+        form.other.errors = [str(exc)]
+        return _detail_page(req, status=422, duplicate_form=form)
+    deliver_after_commit()
+    flash(_("Merged into %(no)s.", no=original.tracking_no), "success")
+    return redirect(url_for("intake_staff.detail", tracking_no=tracking_no), code=303)
+
+
+@bp.route("/<tracking_no>/reveal", methods=["POST"])
+@permission_required("workspace.view")
+def reveal(tracking_no: str):
+    req = _load(tracking_no)
+    reveal_contact(req, current_user)
+    db.session.commit()
+    return _detail_page(req, partial="intake/staff/_contact.html", revealed=True)
+
+
+@bp.route("/<tracking_no>/files/<int:attachment_id>")
+@permission_required("workspace.view")
+def attachment(tracking_no: str, attachment_id: int):
+    return send_attachment(_load(tracking_no), attachment_id)
