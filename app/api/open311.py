@@ -47,7 +47,7 @@ from ..extensions import csrf, db, limiter
 from ..guide.models import CATEGORIES, GuideEntry
 from ..intake.forms import normalize_phone, normalize_text
 from ..intake.models import OPEN_STAGES, REPLY_LANGS, STAGES, ApiKey, ServiceRequest
-from ..intake.queries import active_entry, building_by_slug, buildings, by_tracking_no
+from ..intake.queries import active_entry, building_by_slug, buildings
 from ..intake.services import api_key_valid, create_api_key, new_submission_key, submit_request
 
 bp = Blueprint("open311", __name__, url_prefix="/api/open311/v2", cli_group=None)
@@ -155,12 +155,14 @@ def _bp_http_error(error: HTTPException):
 
 @bp.errorhandler(Exception)
 def _unexpected(error: Exception):
-    """Logged with an incident id by the app's handler; the client gets the spec's shape."""
+    """A failure on our side: logged with an incident id by the app's handler (which also
+    rolls the session back).  The spec answers it as a "general service error" with
+    HTTP 400, which the client should report to us with the incident id."""
     from ..core.errors import handle_http_error, handle_unexpected
 
     response = handle_http_error(error) if isinstance(error, HTTPException) else handle_unexpected(error)
     incident = (response.get_json(silent=True) or {}).get("incident", "")
-    return error_response(500, f"Internal error (incident {incident}); please try again later.")
+    return error_response(400, f"General service error (incident {incident}); please try again later or tell us the incident id.")
 
 
 def _routing_error(error: HTTPException):

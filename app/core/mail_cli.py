@@ -37,7 +37,10 @@ def send_mail_command(batch_size: int, retry_failed: bool) -> None:
         click.echo(f"MAIL_SERVER is not set: nothing sent; {_count()} mail(s) wait in the outbox.")
         return
     sent = failed = 0
-    while True:
+    # Bounded, so mails queued meanwhile (or a mail that keeps coming back) cannot keep
+    # one run going for ever: whatever is left waits for the next run.
+    rounds = _count(OutboxMail.attempts < MAX_ATTEMPTS) // batch_size + MAX_ATTEMPTS + 1
+    for _ in range(rounds):
         s, f = deliver_pending(batch_size)
         sent, failed = sent + s, failed + f
         # Stop when the outbox is empty, or when a round sent nothing (server down):

@@ -28,12 +28,16 @@ TRACKING_NO = re.compile(r"^LS-\d{4}-\d{6}$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+# Full-width letters and digits (Ａ, ５) become ASCII; Chinese punctuation (，。？：) stays.
+_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)}
+
+
 def normalize_text(value: str | None) -> str:
-    """NFKC (full-width letters and digits → ASCII), no control or direction characters,
-    trimmed.  Chinese text is unchanged by NFKC."""
+    """Full-width letters and digits as ASCII, no control or direction characters,
+    trimmed; Chinese text and its punctuation are kept as typed."""
     if not value:
         return ""
-    return CONTROL.sub("", unicodedata.normalize("NFKC", value)).strip()
+    return CONTROL.sub("", unicodedata.normalize("NFC", value).translate(_FULLWIDTH_ALNUM)).strip()
 
 
 def normalize_phone(value: str | None) -> str | None:
@@ -70,6 +74,17 @@ class Phone:
             raise ValidationError(self.message)
 
 
+class KnownChoice:
+    """The value must be one of the field's (possibly grouped) choices, with our message."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and not any(field.data == value for value, *_rest in field.iter_choices()):
+            raise ValidationError(self.message)
+
+
 class Clean:
     """Text must keep something readable after normalisation (not only spaces/emoji-free
     control characters)."""
@@ -86,8 +101,8 @@ class Clean:
 
 
 class RequestForm(FlaskForm):
-    service = SelectField(_l("Service"), validators=[InputRequired(message=_l("Choose a service, or “Something else”."))], validate_choice=True)
-    building = SelectField(_l("Building"), validators=[InputRequired(message=_l("Choose your building."))], validate_choice=True)
+    service = SelectField(_l("Service"), validators=[InputRequired(message=_l("Choose a service, or “Something else”.")), KnownChoice(_l("Choose a service, or “Something else”."))], validate_choice=False)
+    building = SelectField(_l("Building"), validators=[InputRequired(message=_l("Choose your building.")), KnownChoice(_l("Choose your building."))], validate_choice=False)
     company_name = StringField(_l("Company name"), validators=[DataRequired(message=_l("Enter your company's name.")), Length(max=120), Clean(2)])
     contact_name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=60), Clean(1)])
     phone = StringField(_l("Phone"), validators=[DataRequired(message=_l("Enter a phone number.")), Length(max=30), Phone()])

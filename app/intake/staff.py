@@ -14,7 +14,7 @@ from flask_login import current_user
 from ..auth.permissions import permission_required, register, require
 from ..core.forms import choices
 from ..core.mail import deliver_after_commit
-from ..core.rendering import render
+from ..core.rendering import render, wants_fragment
 from ..core.workdays import SHANGHAI
 from ..extensions import db
 from ..guide.models import Department
@@ -197,17 +197,10 @@ def stage(tracking_no: str):
         form.stage.errors = [str(exc)]
         return _detail_page(req, status=422, partial="intake/staff/_stage.html", stage_form=form)
     deliver_after_commit()
-    flash(_("Moved to “%(stage)s”.", stage=STAGES[req.stage]), "success")
-    return _after(req, "intake/staff/_stage.html")
-
-
-def _after(req, partial: str):
-    """htmx: the changed part in place (the stage box re-rendered, with the timeline
-    updated out of band); without JS: back to the page."""
-    from ..core.rendering import wants_fragment
-
     if wants_fragment():
-        return _detail_page(req, partial=partial)
+        # htmx: the stage box in place (a fresh, empty form) and the timeline out of band.
+        return _detail_page(req, partial="intake/staff/_stage.html", stage_form=StageForm(formdata=None))
+    flash(_("Moved to “%(stage)s”.", stage=STAGES[req.stage]), "success")
     return redirect(url_for("intake_staff.detail", tracking_no=req.tracking_no), code=303)
 
 
