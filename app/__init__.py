@@ -83,13 +83,10 @@ def create_app(config=None) -> Flask:
     from .intake.routes import bp as intake_bp
     from .intake.staff import bp as intake_staff_bp
 
-    blueprints = [core_bp, auth_bp, council_bp, guide_bp, guide_manage_bp, hsds_bp, intake_bp, intake_staff_bp]
-    try:
-        from .api.open311 import bp as open311_bp
-    except ImportError:  # pragma: no cover - being written
-        open311_bp = None
-    if open311_bp is not None:
-        blueprints.append(open311_bp)
+    from .api.open311 import bp as open311_bp
+    from .api.openapi import openapi_bp
+
+    blueprints = [core_bp, auth_bp, council_bp, guide_bp, guide_manage_bp, hsds_bp, intake_bp, intake_staff_bp, open311_bp, openapi_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -75,6 +75,9 @@ class Config:
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "loushi"
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
         self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
         self.MAIL_FROM = os.environ.get("MAIL_FROM") or "楼事通 Loushi <no-reply@loushi.example>"
         self.PAGE_CACHE_ENABLED = _bool("PAGE_CACHE_ENABLED", True)
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads")

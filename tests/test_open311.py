@@ -39,7 +39,7 @@ SPEC_CREATED_FIELDS = {"service_request_id", "service_notice", "account_id", "to
 COMPANY = "欧阳数据科技上海有限公司"
 FIRST_NAME, LAST_NAME = "晓明", "欧阳"
 PHONE_TYPED, PHONE = "138 0013 5678", "13800135678"
-DESCRIPTION = "我们的紫藤计划需要为两名应届生办理落户 请联系我。"
+DESCRIPTION = "我们的紫藤计划需要为两名应届生办理落户，请联系我。"  # Chinese punctuation is kept
 EMAIL = "ouyang.xiaoming@example.com"
 
 
@@ -284,6 +284,23 @@ def test_public_reads_have_no_personal_data(client, api_key, app):
                 assert personal not in text
 
 
+def test_an_email_is_kept_for_the_department_and_the_requester_is_mailed(client, api_key, app):
+    from app.core.mail import OutboxMail
+
+    created = file_request(client, api_key, phone=None, email=EMAIL)
+    tracking_no = created["service_request_id"]
+    with app.app_context():
+        req = db.session.scalar(sa.select(ServiceRequest).where(ServiceRequest.tracking_no == tracking_no))
+        assert (req.email, req.phone) == (EMAIL, None)
+        mails = db.session.scalars(sa.select(OutboxMail).where(OutboxMail.to_addr == EMAIL)).all()
+        assert len(mails) == 1 and tracking_no in mails[0].subject
+        db.session.remove()
+    for url in (f"{BASE}/requests.json", f"{BASE}/requests/{tracking_no}.json", f"{BASE}/tokens/{created['token']}.json"):
+        body = client.get(url).get_data(as_text=True)
+        assert tracking_no in body
+        assert EMAIL not in body and "ouyang" not in body
+
+
 def test_datetimes_are_iso_8601_with_the_shanghai_offset(client, api_key, app):
     created = file_request(client, api_key)
     item = client.get(f"{BASE}/requests/{created['service_request_id']}.json").get_json()[0]
@@ -489,15 +506,35 @@ def test_routing_errors_under_the_api_use_the_spec_format_and_nowhere_else(clien
     assert page.status_code == 404 and page.content_type.startswith("text/html")
 
 
+def test_a_failure_on_our_side_is_a_general_service_error(client, api_key, app, monkeypatch, caplog):
+    import app.api.open311 as open311
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database fell over")
+
+    monkeypatch.setattr(open311, "submit_request", broken)
+    with caplog.at_level("ERROR", logger="loushi.errors"):
+        response = client.post(f"{BASE}/requests.json", data=form(api_key))
+    assert_spec_error(response, 400, "General service error (incident ")
+    incident = re.search(r"incident ([0-9a-f]{12})", response.get_json()[0]["description"]).group(1)
+    assert any(incident in record.getMessage() for record in caplog.records)  # logged for us to find
+    assert "fell over" not in response.get_data(as_text=True)  # no internals leak
+    assert request_count(app) == 0
+
+
 def test_posts_are_rate_limited_in_the_spec_format(app, client, guide):
-    if not app.config.get("RATELIMIT_ENABLED", True):
-        pytest.skip("rate limiting is disabled")
-    statuses = [client.post(f"{BASE}/requests.json", data={"api_key": "wrong"}).status_code for _ in range(30)]
+    previous = app.config.get("RATELIMIT_ENABLED", True)
+    app.config["RATELIMIT_ENABLED"] = True  # whatever an earlier test left behind
+    try:
+        statuses = [client.post(f"{BASE}/requests.json", data={"api_key": "wrong"}).status_code for _ in range(30)]
+        limited = client.post(f"{BASE}/requests.json", data={"api_key": "wrong"})
+        read = client.get(f"{BASE}/services.json")
+    finally:
+        app.config["RATELIMIT_ENABLED"] = previous
     assert statuses == [403] * 30
-    response = client.post(f"{BASE}/requests.json", data={"api_key": "wrong"})
-    assert_spec_error(response, 429, "Too many requests")
-    assert response.headers["Retry-After"]
-    assert client.get(f"{BASE}/services.json").status_code == 200  # reads have their own limit
+    assert_spec_error(limited, 429, "Too many requests")
+    assert limited.headers["Retry-After"]
+    assert read.status_code == 200  # reads have their own limit
 
 
 def test_no_csrf_token_is_needed_and_the_response_is_cors_readable(client, api_key):

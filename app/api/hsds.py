@@ -228,7 +228,7 @@ def index():
         {
             "version": HSDS_VERSION,
             "profile": "https://docs.openreferral.org/en/3.0/",
-            "openapi_url": None,
+            "openapi_url": url_for("openapi.document", _external=True),
             "x_loushi": {"description": EXTENSION_DOC, "languages": ["zh", "en"], "default_language": "zh"},
             "links": {
                 "services": url_for("hsds.services", _external=True),
