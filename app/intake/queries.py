@@ -31,8 +31,17 @@ def all_events(req: ServiceRequest) -> sa.Select:
 
 
 def service_choices() -> sa.Select:
-    """Active guide entries for the form's service list, by category then title."""
-    return sa.select(GuideEntry).where(GuideEntry.status == "active").order_by(GuideEntry.category, GuideEntry.title_zh)
+    """(slug, category, title_zh, title_en) of the active guide entries for the form's
+    service list, by category then title: columns only, no entry objects."""
+    return (
+        sa.select(GuideEntry.slug, GuideEntry.category, GuideEntry.title_zh, GuideEntry.title_en)
+        .where(GuideEntry.status == "active")
+        .order_by(GuideEntry.category, GuideEntry.title_zh)
+    )
+
+
+def building_choices() -> sa.Select:
+    return sa.select(Building.slug, Building.name_zh, Building.name_en).order_by(Building.street_id, Building.slug)
 
 
 def active_entry(slug: str) -> sa.Select:

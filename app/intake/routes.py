@@ -10,13 +10,15 @@ from flask_babel import gettext as _
 
 from ..core import uploads
 from ..core.forms import choices
+from ..core.cache import versions
+from ..core.i18n import current_lang
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render
 from ..extensions import db, limiter
 from ..guide.models import CATEGORIES
 from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, ReopenForm, RequestForm, TrackForm
 from .models import EVENT_KINDS, REPLY_LANGS, STAGE_HINTS, STAGES
-from .queries import active_entry, building_by_slug, buildings, by_tracking_no, public_events, service_choices
+from .queries import active_entry, building_by_slug, building_choices, by_tracking_no, public_events, service_choices
 from .services import IntakeError, add_info, code_matches, new_submission_key, rate, reopen, submit_request
 
 bp = Blueprint("intake", __name__, url_prefix="/<lang:lang_code>")
@@ -38,15 +40,26 @@ def _track_limit():
 
 def _request_form() -> RequestForm:
     form = RequestForm()
-    entries = db.session.scalars(service_choices()).all()
-    grouped: dict[str, list] = {}
-    for entry in entries:
-        grouped.setdefault(str(CATEGORIES.get(entry.category, entry.category)), []).append((entry.slug, entry.loc("title").text))
-    form.service.choices = {"": choices([("", _("Choose a service"))]), **{k: choices(v) for k, v in grouped.items()},
-                            _("Not in the guide"): choices([("other", _("Something else"))])}
-    form.building.choices = choices([("", _("Choose your building"))] + [(b.slug, b.loc("name").text) for b in db.session.scalars(buildings())])
+    services, places = versions.get(f"intake.choices.{current_lang()}", _choice_lists)
+    form.service.choices = services
+    form.building.choices = places
     form.reply_lang.choices = choices(REPLY_LANGS.items())
     return form
+
+
+def _choice_lists():
+    """The service and building lists in the current language, remembered for a few
+    seconds per process (``versions``): every form view and POST validation needs them."""
+    zh = current_lang() == "zh"
+    grouped: dict[str, list] = {}
+    for slug, category, title_zh, title_en in db.session.execute(service_choices()):
+        grouped.setdefault(str(CATEGORIES.get(category, category)), []).append((slug, title_zh if zh or not title_en else title_en))
+    services = {"": choices([("", _("Choose a service"))]), **{k: choices(v) for k, v in grouped.items()},
+                _("Not in the guide"): choices([("other", _("Something else"))])}
+    places = choices(
+        [("", _("Choose your building"))] + [(slug, name_zh if zh or not name_en else name_en) for slug, name_zh, name_en in db.session.execute(building_choices())]
+    )
+    return services, places
 
 
 def _files(field) -> list:
@@ -98,9 +111,9 @@ def new_request():
         for item in stored:  # the first submission kept its own files
             uploads.delete_stored(item.storage_name)
     deliver_after_commit()
-    session["new_request"] = {"no": filed.request.tracking_no, "code": filed.code}
-    _grant(filed.request.tracking_no)
-    return redirect(url_for("intake.submitted", tracking_no=filed.request.tracking_no), code=303)
+    session["new_request"] = {"no": filed.tracking_no, "code": filed.code}
+    _grant(filed.tracking_no)
+    return redirect(url_for("intake.submitted", tracking_no=filed.tracking_no), code=303)
 
 
 def _render_form(form: RequestForm, status: int = 200):

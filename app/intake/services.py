@@ -106,6 +106,7 @@ class Filed:
     request: ServiceRequest
     code: str
     created: bool  # False: this form had already been submitted
+    tracking_no: str  # read before the commit, so using it costs no reload
 
 
 def submit_request(data: dict, files: list[StoredFile], submission_key: str, source: str = "web") -> Filed:
@@ -114,8 +115,12 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
     ``submission_key``: a second call returns the first request."""
     existing = db.session.scalar(sa.select(ServiceRequest).where(ServiceRequest.submission_key == submission_key))
     if existing is not None:
-        return Filed(existing, access_code_for(submission_key), False)
+        return Filed(existing, access_code_for(submission_key), False, existing.tracking_no)
     entry, building = data.get("entry"), data["building"]
+    entry_id = entry.id if entry is not None else None
+    department_id = entry.department_id if entry is not None else None
+    promised = entry.promised_days if entry is not None and entry.promised_days else DEFAULT_PROMISED_DAYS
+    building_id = building.id
     # End the read transaction: on SQLite the counter UPDATE must be the first statement
     # of its transaction so that it waits for the write lock instead of failing.
     db.session.commit()
@@ -127,9 +132,9 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
             access_code_hash=hash_code(code),
             submission_key=submission_key,
             source=source,
-            entry=entry,
-            building=building,
-            department_id=entry.department_id if entry is not None else None,
+            entry_id=entry_id,
+            building_id=building_id,
+            department_id=department_id,
             company_name=normalize_text(data.get("company_name")) or None,
             contact_name=normalize_text(data.get("contact_name")) or None,
             phone=normalize_phone(data.get("phone")) if data.get("phone") else None,
@@ -138,16 +143,18 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
             reply_lang=data.get("reply_lang") if data.get("reply_lang") in ("zh", "en") else "zh",
             consent_at=now,
             created_at=now,
+            updated_at=now,
             stage="received",
+            due_on=due_date(now, promised, calendar()),
         )
-        req.due_on = due_date(now, (entry.promised_days if entry is not None and entry.promised_days else DEFAULT_PROMISED_DAYS), calendar())
         db.session.add(req)
         db.session.flush()
-        event = _event(req, "submitted", public=True, by_requester=True, to_stage="received", department_id=req.department_id)
+        event = _event(req, "submitted", public=True, by_requester=True, to_stage="received", department_id=department_id)
         for stored in files:
             db.session.add(_attachment(req, stored, event))
         _notify_requester(req, "received", code=code)
-        _notify_department(req, req.department_id, "new")
+        _notify_department(req, department_id, "new")
+        tracking_no = req.tracking_no
         db.session.commit()
     except IntegrityError:
         # The same form submitted twice at the same moment: the other one won.
@@ -157,8 +164,8 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
         existing = db.session.scalar(sa.select(ServiceRequest).where(ServiceRequest.submission_key == submission_key))
         if existing is None:
             raise
-        return Filed(existing, code, False)
-    return Filed(req, code, True)
+        return Filed(existing, code, False, existing.tracking_no)
+    return Filed(req, code, True, tracking_no)
 
 
 def _attachment(req: ServiceRequest, stored: StoredFile, event: RequestEvent | None) -> RequestAttachment:
