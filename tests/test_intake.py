@@ -481,3 +481,20 @@ def test_seed_demo_has_requests_in_every_stage(app, runner):
         assert ratings and all(1 <= r <= 5 for r in ratings)
     again = runner.invoke(args=["seed-demo", "--password", "demo-password-1234"])
     assert "requests: 0 created, 18 already there" in again.output
+
+
+def test_home_page_figures_come_from_the_requests(app, client, guide):
+    first, _c, _ = file_request(client)
+    file_request(app.test_client())
+    with app.app_context():
+        db.session.execute(sa.update(ServiceRequest).where(ServiceRequest.tracking_no == first).values(stage="closed"))
+        db.session.commit()
+    html = client.get("/zh/").get_data(as_text=True)
+    figures = dict(re.findall(r'<dd id="figure-([a-z-]+)">(\d+)</dd>', html))
+    assert figures == {"received": "2", "completed": "1", "in-progress": "1"}
+
+
+def test_inline_check_keeps_the_hint(client, guide):
+    token = csrf_from(client.get("/zh/requests/new").get_data(as_text=True))
+    response = client.post("/zh/requests/new/check?field=phone", data={"phone": "13812345678"}, headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert "手机号码或带区号的固定电话。" in text_of(response)

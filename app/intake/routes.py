@@ -62,6 +62,19 @@ def _choice_lists():
     return services, places
 
 
+def _field_context() -> dict:
+    """Hints under the form's fields, the same on the page and in an inline re-check."""
+    return {
+        "field_hints": {
+            "service": _("Choose from the Service Guide; if it is not there, choose “Something else”."),
+            "description": _("What happened, what you need, and by when. At least 10 characters."),
+            "phone": _("A mobile number or a landline with its area code."),
+            "email": _("We send your tracking number and every reply here."),
+        },
+        "searchable_fields": {"service": _("Type to find a service")},
+    }
+
+
 def _files(field) -> list:
     return [f for f in (field.data or []) if getattr(f, "filename", "")]
 
@@ -117,7 +130,7 @@ def new_request():
 
 
 def _render_form(form: RequestForm, status: int = 200):
-    return render("intake/new.html", form=form, status=status, max_files=uploads.max_upload_files(),
+    return render("intake/new.html", form=form, status=status, max_files=uploads.max_upload_files(), **_field_context(),
                   max_size=uploads.format_size(uploads.max_upload_bytes()), retention_days=current_app.config["RETENTION_DAYS"])
 
 
@@ -132,7 +145,7 @@ def check_field():
     field.validate(form)
     if not (field.data or "").strip():
         field.errors = []  # an empty field is only an error on submit
-    return render("intake/_field.html", field=field, name=name)
+    return render("intake/_field.html", field=field, name=name, **_field_context())
 
 
 @bp.route("/requests/<tracking_no>/submitted")

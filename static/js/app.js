@@ -24,4 +24,45 @@
       });
     }, 0);
   });
+
+  // A long <select data-searchable> gets a filter box: typing hides the options that do
+  // not contain the text (the select itself still posts, so nothing depends on this).
+  function makeSearchable(select) {
+    if (select.dataset.searchReady) return;
+    select.dataset.searchReady = "1";
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "select-filter";
+    box.setAttribute("aria-label", select.dataset.searchLabel || "");
+    box.placeholder = select.dataset.searchLabel || "";
+    select.parentNode.insertBefore(box, select);
+    box.addEventListener("input", function () {
+      var needle = box.value.trim().toLowerCase();
+      var first = null;
+      select.querySelectorAll("option").forEach(function (option) {
+        var show = !needle || !option.value || option.textContent.toLowerCase().indexOf(needle) !== -1;
+        option.hidden = !show;
+        if (show && option.value && !first) first = option;
+      });
+      select.querySelectorAll("optgroup").forEach(function (group) {
+        group.hidden = !group.querySelector("option:not([hidden])");
+      });
+      if (needle && first && (!select.value || select.selectedOptions[0].hidden)) select.value = first.value;
+    });
+  }
+
+  // Choosing a canned reply puts its text into the message box (it can still be edited).
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!(select instanceof HTMLSelectElement) || !select.dataset.cannedTarget) return;
+    var template = document.getElementById("canned-" + select.value);
+    var target = select.form && select.form.elements[select.dataset.cannedTarget];
+    if (template && target) target.value = template.content ? template.content.textContent.trim() : template.textContent.trim();
+  });
+
+  function enhance(root) {
+    root.querySelectorAll("select[data-searchable]").forEach(makeSearchable);
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });
 })();
