@@ -498,3 +498,10 @@ def test_inline_check_keeps_the_hint(client, guide):
     token = csrf_from(client.get("/zh/requests/new").get_data(as_text=True))
     response = client.post("/zh/requests/new/check?field=phone", data={"phone": "13812345678"}, headers={"X-CSRFToken": token, "HX-Request": "true"})
     assert "手机号码或带区号的固定电话。" in text_of(response)
+
+
+def test_the_buildings_council_is_told_of_every_new_request(app, client, guide, smtp):  # noqa: F811
+    number, _code, _ = file_request(client, service="other")  # no department yet: the council routes it
+    council = [m for m in smtp.messages() if m["To"] == "council@example.com"]
+    assert len(council) == 1 and str(council[0]["Subject"]) == f"您的楼宇有新诉求 {number}"
+    assert f"/zh/council/requests/{number}" in council[0].get_content()

@@ -154,6 +154,7 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
             db.session.add(_attachment(req, stored, event))
         _notify_requester(req, "received", code=code)
         _notify_department(req, department_id, "new")
+        _notify_council(req)
         tracking_no = req.tracking_no
         db.session.commit()
     except IntegrityError:
@@ -278,6 +279,7 @@ def add_cohandler(req: ServiceRequest, department, actor) -> None:
     _event(req, "cohandler", public=True, actor=actor, department_id=department.id)
     _audit("request.cohandler", req, actor, None, {"department_id": department.id})
     _notify_department(req, department.id, "cohandling")
+    _notify_requester(req, "cohandler", body=department.loc("name").text)
 
 
 def mark_duplicate(req: ServiceRequest, original: ServiceRequest, actor) -> None:
@@ -304,6 +306,7 @@ def assign_department(req: ServiceRequest, department, actor) -> None:
     req.department = department
     _audit("request.assign", req, actor, {"department_id": before}, {"department_id": department.id})
     _notify_department(req, department.id, "new")
+    _notify_requester(req, "transfer")
 
 
 def reveal_contact(req: ServiceRequest, actor) -> None:
@@ -337,6 +340,7 @@ def _notify_requester(req: ServiceRequest, what: str, code: str | None = None, b
             "reply": _("Request %(no)s: a reply from %(dept)s", no=req.tracking_no, dept=dept),
             "transfer": _("Request %(no)s: passed to %(dept)s", no=req.tracking_no, dept=dept),
             "duplicate": _("Request %(no)s: merged into %(other)s", no=req.tracking_no, other=body),
+            "cohandler": _("Request %(no)s: %(other)s joins to help", no=req.tracking_no, other=body),
         }[what]
         link = external_url("intake.status", lang_code=lang, tracking_no=req.tracking_no, code=code)
         text = render_template("intake/mail/requester.txt", req=req, what=what, code=code, body=body, dept=dept, link=link, stages=STAGES)
@@ -347,12 +351,27 @@ def _notify_department(req: ServiceRequest, department_id: int | None, what: str
     """E-mail the department's active staff (in each one's language) about a request."""
     if department_id is None:
         return
-    from flask import render_template
-
     from ..auth.models import User
 
-    staff = db.session.scalars(sa.select(User).where(User.department_id == department_id, User.active.is_(True), User.role == "staff")).all()
-    for user in staff:
+    _notify_staff(req, sa.select(User).where(User.department_id == department_id, User.active.is_(True), User.role == "staff"), what)
+
+
+def _notify_council(req: ServiceRequest) -> None:
+    """The building's council is always told of a new request (一口受理: they follow it)."""
+    from ..auth.models import User, user_building
+
+    members = (
+        sa.select(User)
+        .join(user_building, user_building.c.user_id == User.id)
+        .where(user_building.c.building_id == req.building_id, User.active.is_(True), User.role == "council")
+    )
+    _notify_staff(req, members, "building")
+
+
+def _notify_staff(req: ServiceRequest, users: sa.Select, what: str) -> None:
+    from flask import render_template
+
+    for user in db.session.scalars(users).unique().all():
         lang = user.locale if user.locale in ("zh", "en") else "zh"
         with force_locale(lang):
             subject = {
@@ -361,6 +380,7 @@ def _notify_department(req: ServiceRequest, department_id: int | None, what: str
                 "cohandling": _("Your department is asked to co-handle request %(no)s", no=req.tracking_no),
                 "info": _("Request %(no)s: the requester added information", no=req.tracking_no),
                 "reopened": _("Request %(no)s was reopened by the requester", no=req.tracking_no),
+                "building": _("New request %(no)s in your building", no=req.tracking_no),
             }[what]
             link = external_url("intake_staff.detail", lang_code=lang, tracking_no=req.tracking_no)
             text = render_template("intake/mail/staff.txt", req=req, what=what, link=link, stages=STAGES)
