@@ -72,6 +72,11 @@ def create_app(config=None) -> Flask:
     init_i18n(app)
     init_security(app)
     init_errors(app)
+    from .core.db import init_write_intent
+    from .core.identity import init_identity
+
+    init_identity(app)
+    init_write_intent(app)
 
     from . import models  # noqa: F401  (every model, for Alembic and relationships)
     from .api.hsds import bp as hsds_bp
@@ -85,8 +90,10 @@ def create_app(config=None) -> Flask:
 
     from .api.open311 import bp as open311_bp
     from .api.openapi import openapi_bp
+    from .wall.manage import bp as wall_manage_bp
+    from .wall.routes import bp as wall_bp
 
-    blueprints = [core_bp, auth_bp, council_bp, guide_bp, guide_manage_bp, hsds_bp, intake_bp, intake_staff_bp, open311_bp, openapi_bp]
+    blueprints = [core_bp, auth_bp, council_bp, guide_bp, guide_manage_bp, hsds_bp, intake_bp, intake_staff_bp, open311_bp, openapi_bp, wall_bp, wall_manage_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

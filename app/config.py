@@ -89,6 +89,14 @@ class Config:
         self.INTAKE_LIMIT = os.environ.get("INTAKE_LIMIT") or "10 per hour"
         self.TRACK_LIMIT = os.environ.get("TRACK_LIMIT") or "20 per 10 minutes"
         self.RETENTION_DAYS = _int("RETENTION_DAYS", 365)
+        # Wish wall anti-abuse: limits per IP and per browser, minimum seconds to fill the form,
+        # and the sensitive-word list that flags a wish for the moderator.
+        self.WALL_POST_LIMIT_PER_IP = os.environ.get("WALL_POST_LIMIT_PER_IP") or "5 per hour"
+        self.WALL_POST_LIMIT_PER_BROWSER = os.environ.get("WALL_POST_LIMIT_PER_BROWSER") or "3 per hour"
+        self.WALL_SUPPORT_LIMIT = os.environ.get("WALL_SUPPORT_LIMIT") or "60 per minute"
+        self.WALL_REPORT_LIMIT = os.environ.get("WALL_REPORT_LIMIT") or "10 per hour"
+        self.WALL_MIN_FILL_SECONDS = _int("WALL_MIN_FILL_SECONDS", 3)
+        self.WALL_SENSITIVE_WORDS_FILE = os.environ.get("WALL_SENSITIVE_WORDS_FILE") or None
         # Links in e-mails sent outside a web request (commands, the API's workers).
         self.SITE_URL = os.environ.get("SITE_URL") or "http://127.0.0.1:5000"
         # Largest request body (uploads included): 5 attachments of 5 MB plus the form.
@@ -140,6 +148,7 @@ class TestingConfig(Config):
         )
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.MAIL_SERVER = None
+        self.WALL_MIN_FILL_SECONDS = 0  # the test of the minimum fill time sets its own
 
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestingConfig}

@@ -17,6 +17,7 @@ EMAIL = {"admin": "admin@example.com", "council": "council@example.com", "staff"
 
 STAFF = {"admin", "council", "staff"}
 EDITORS = {"admin", "staff"}  # staff of the entry's department (market), and admins
+MODERATORS = {"admin", "council"}  # the wish is in the council member's building
 # endpoint → (method, roles allowed[, form data, status when allowed]); every staff
 # endpoint must be listed here.  The request under test is the market department's, in
 # the council member's building, so staff (market), council and admins all reach it.
@@ -37,6 +38,18 @@ MATRIX = {
     "intake_staff.duplicate": ("POST", STAFF, {}, 422),
     "intake_staff.reveal": ("POST", STAFF, {}, 200),
     "intake_staff.attachment": ("GET", STAFF, None, 404),  # allowed, but this request has no file 1
+    "wall_manage.index": ("GET", MODERATORS),
+    "wall_manage.wish_detail": ("GET", MODERATORS),
+    "wall_manage.approve_wish": ("POST", MODERATORS, {}, 303),
+    "wall_manage.reject_wish": ("POST", MODERATORS, {"reason": "test"}, 303),
+    "wall_manage.hide_wish": ("POST", MODERATORS, {}, 303),
+    "wall_manage.bulk": ("POST", MODERATORS, {}, 303),
+    "wall_manage.edit_wish": ("POST", MODERATORS, {}, 422),
+    "wall_manage.claim_wish": ("POST", MODERATORS, {}, 422),
+    "wall_manage.fulfil_wish": ("POST", MODERATORS, {}, 422),
+    "wall_manage.project_from_wish": ("POST", MODERATORS, {}, 422),
+    "wall_manage.resources": ("GET", MODERATORS),
+    "wall_manage.resource_form": ("GET", MODERATORS),
 }
 URL_VALUES = {"lang_code": "en", "slug": "matrix-market-entry", "attachment_id": 1}
 
@@ -67,8 +80,13 @@ def market_request(app, market_entry):
         filed = submit_request({"entry": entry, "building": tower, "company_name": "矩阵公司", "contact_name": "测试",
                                 "phone": "13812345678", "description": "权限矩阵测试用的诉求。"}, [], "matrix-request-key-0000000")
         number = filed.request.tracking_no
+        from app.wall.services import post_wish
+
+        wish, _token = post_wish(tower, "权限矩阵测试用的心愿", "", "", "zh")
+        db.session.commit()
+        wish_id = wish.id
         db.session.remove()
-    return number
+    return {"tracking_no": number, "wish_id": wish_id}
 
 
 def _staff_endpoints(app):
@@ -91,8 +109,9 @@ def test_every_staff_route_is_in_the_matrix_and_guarded(app):
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_route_role_matrix(app, client, market_request, auth, endpoint, role):
     method, allowed, data, ok = (*MATRIX[endpoint], None, None)[:4]
-    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint and method in r.methods)
-    values = dict(URL_VALUES, tracking_no=market_request)
+    # an endpoint with several rules (…/new and …/<id>) is tested on the simplest
+    rule = min((r for r in app.url_map.iter_rules() if r.endpoint == endpoint and method in r.methods), key=lambda r: len(r.arguments))
+    values = dict(URL_VALUES, **market_request)
     url = rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]
     if role != "anonymous":
         assert auth.login(EMAIL[role]).status_code == 303

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -33,7 +34,42 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+_write_intent = threading.local()
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection) -> None:
+    """SQLite: a transaction that will write starts with BEGIN IMMEDIATE, so it waits for
+    the write lock (busy timeout) instead of failing with "database is locked" when it
+    first read and another writer committed meanwhile.  Reads use a plain BEGIN."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if getattr(_write_intent, "on", False) else "BEGIN")
+
+
+def set_write_intent(on: bool) -> None:
+    """Mark the transactions this thread begins from now on as writing (see above)."""
+    _write_intent.on = on
+
+
+def begin_write(session) -> None:
+    """End the current (read) transaction and begin one that may write."""
+    session.commit()
+    previous = getattr(_write_intent, "on", False)
+    _write_intent.on = True
+    try:
+        session.connection()
+    finally:
+        _write_intent.on = previous
+
+
+def init_write_intent(app) -> None:
+    """Every POST request may write: its transactions begin IMMEDIATE on SQLite."""
+    from flask import request
+
+    @app.before_request
+    def _mark():
+        set_write_intent(request.method == "POST")
+
+    @app.teardown_request
+    def _clear(_exc):
+        set_write_intent(False)

@@ -208,6 +208,49 @@ def _seed_requests(report: SeedReport, buildings: dict[str, Building], departmen
         db.session.commit()
 
 
+def _seed_wall(report: SeedReport, buildings: dict[str, Building]) -> None:
+    """Resources and wishes in every state; keyed by a fixed follow token per wish."""
+    from datetime import timedelta
+
+    from ..core.timeutil import utcnow
+    from ..wall.models import Claim, Project, Resource, Wish, WishReport, WishSupport
+    from ..wall.services import flagged_words, token_hash
+    from .wall_data import RESOURCES, WISHES
+
+    resources = {}
+    for key, building, org_zh, org_en, offer_zh, offer_en in RESOURCES:
+        resources[key] = _upsert(Resource, "org_zh", org_zh, report, "resources", org_en=org_en, offer_zh=offer_zh, offer_en=offer_en,
+                                 building_id=buildings[building].id if building else None, contact="021-5888 0000")
+    db.session.flush()
+    now = utcnow()
+    for key, building, text, lang, name, status, progress, supports, reports, days, claim, project in WISHES:
+        wish = db.session.scalar(sa.select(Wish).where(Wish.follow_token_hash == token_hash(key)))
+        report.count("wishes", wish is None)
+        if wish is not None:
+            continue
+        created = now - timedelta(days=days, hours=3)
+        wish = Wish(building_id=buildings[building].id, body=text, lang=lang, display_name=name or None, status=status, progress=progress,
+                    flagged_words=flagged_words(text) or None, follow_token_hash=token_hash(key), created_at=created, updated_at=created,
+                    published_at=created + timedelta(hours=2) if status in ("approved", "hidden") else None,
+                    support_count=supports, report_count=reports)
+        db.session.add(wish)
+        db.session.flush()
+        for i in range(supports):
+            db.session.add(WishSupport(wish_id=wish.id, supporter=f"demo-{key}-{i}", created_at=created))
+        for i in range(reports):
+            db.session.add(WishReport(wish_id=wish.id, reporter=f"demo-{key}-r{i}", reason="不实信息", created_at=created))
+        if claim:
+            resource_key, plan, result = claim
+            db.session.add(Claim(wish_id=wish.id, resource_id=resources[resource_key].id, plan=plan, result=result,
+                                 target_on=(created + timedelta(days=30)).date(), claimed_at=created + timedelta(days=2)))
+            if progress == "fulfilled":
+                wish.fulfilled_at = created + timedelta(days=max(3, days // 2))
+        if project:
+            db.session.add(Project(building_id=wish.building_id, wish_id=wish.id, title_zh=project[0], title_en=project[1],
+                                   progress=100 if progress == "fulfilled" else 40, status="done" if progress == "fulfilled" else "active"))
+    db.session.flush()
+
+
 def _seed_api_key(report: SeedReport) -> None:
     """A fresh Open311 key for the demo client each run (only its hash is stored)."""
     from ..intake.models import ApiKey
@@ -219,7 +262,7 @@ def _seed_api_key(report: SeedReport) -> None:
 
 def seed_demo(password: str | None = None, *, guide: bool = True) -> SeedReport:
     """Create or refresh the demo data; the caller commits.  ``guide=False`` leaves out
-    the guide entries (tests that bring their own)."""
+    the guide entries, requests and wishes (tests bring their own)."""
     report = SeedReport()
     departments = _seed_departments(report)
     if guide:
@@ -230,5 +273,6 @@ def seed_demo(password: str | None = None, *, guide: bool = True) -> SeedReport:
         db.session.commit()  # filing a request starts its own transaction
         _seed_requests(report, buildings, departments)
         _seed_api_key(report)
+        _seed_wall(report, buildings)
     db.session.flush()
     return report

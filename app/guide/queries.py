@@ -76,10 +76,15 @@ def _stream(query: str, filters: GuideFilters | None, title_only: bool = False, 
         return None
     tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), expression)
     vector = TITLE_TSV if title_only else FULLTEXT_TSV
-    stmt = sa.select(GuideSearchDoc.entry_id.label("entry_id")).where(vector.op("@@")(tsq), _entry_filter(GuideSearchDoc.entry_id, filters))
+    columns = [GuideSearchDoc.entry_id.label("entry_id")]
     if ranked:
-        stmt = stmt.add_columns(sa.func.ts_rank(vector, tsq).label("score"))
-    return stmt
+        columns.append(sa.func.ts_rank(vector, tsq).label("score"))
+    # OFFSET 0 fences the match off from the caller's LIMIT: planned for all matches, it
+    # always uses the GIN index (a bitmap scan that still stops early), never a walk in
+    # primary-key order testing every row, which a LIMIT makes look cheap and which costs
+    # a full scan when the words are rare.
+    matches = sa.select(*columns).where(vector.op("@@")(tsq)).offset(0).subquery("matches")
+    return sa.select(*matches.c).where(_entry_filter(matches.c.entry_id, filters))
 
 
 def search_hits(query: str, filters: GuideFilters | None = None) -> sa.Subquery | None:

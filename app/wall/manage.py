@@ -1,0 +1,291 @@
+"""The moderation queue and the claim-and-fulfil workflow: /<lang>/council/wall…
+
+Council members moderate their buildings' wishes, admins every building; each action is
+audited (services.py).  One wish's row is re-rendered in place with htmx; without JS
+every form posts and comes back to the queue."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.permissions import permission_required, register, require
+from ..core import uploads
+from ..core.cache import versions
+from ..core.forms import choices
+from ..core.rendering import render, wants_fragment
+from ..extensions import db
+from .forms import ClaimForm, EditForm, FulfilForm, ProjectForm, RejectForm, ResourceForm
+from .models import PROGRESS, STATUSES, Resource, Wish
+from .queries import QUEUES, buildings, managed_resources, moderation_queue, queue_counts, resources_for
+from .services import WallError, approve, claim, edit_text, fulfil, hide, make_project, reject, save_resource
+
+bp = Blueprint("wall_manage", __name__, url_prefix="/<lang:lang_code>/council/wall")
+
+
+def _moderates(user, target) -> bool:
+    """Admins everywhere; council members in their buildings (target: a wish, a
+    resource, or None for the queue itself)."""
+    if user.role == "admin":
+        return True
+    if user.role != "council":
+        return False
+    if target is None:
+        return bool(user.building_ids)
+    return getattr(target, "building_id", None) in user.building_ids
+
+
+register("wall.moderate", _moderates)
+
+
+def _load(wish_id: int) -> Wish:
+    wish = db.session.get(Wish, wish_id)
+    if wish is None:
+        abort(404)
+    require("wall.moderate", wish)
+    return wish
+
+
+def _queue_name() -> str:
+    queue = request.args.get("queue", "pending")
+    return queue if queue in QUEUES else "pending"
+
+
+@bp.route("/")
+@permission_required("wall.moderate")
+def index():
+    queue = _queue_name()
+    building = request.args.get("building", "")[:80]
+    wishes = db.session.scalars(moderation_queue(current_user, queue, building)).unique().all()
+    return render(
+        "wall/manage/index.html",
+        wishes=wishes,
+        queue=queue,
+        building=building,
+        counts=db.session.execute(queue_counts(current_user)).one(),
+        statuses=STATUSES,
+        progress=PROGRESS,
+        reject_form=RejectForm(),
+        all_buildings=[b for b in db.session.scalars(buildings()) if current_user.role == "admin" or b.id in current_user.building_ids],
+    )
+
+
+def _done(wish: Wish, message: str):
+    """htmx: the wish's row re-rendered in place; otherwise back to the queue."""
+    db.session.commit()
+    versions.bump("wall")
+    if wants_fragment():
+        return render("wall/manage/_row.html", wish=wish, statuses=STATUSES, progress=PROGRESS, reject_form=RejectForm(formdata=None), done=message)
+    flash(message, "success")
+    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/") and not request.form.get("next", "").startswith("//") else url_for("wall_manage.index"), code=303)
+
+
+@bp.route("/<int:wish_id>/approve", methods=["POST"])
+@permission_required("wall.moderate")
+def approve_wish(wish_id: int):
+    wish = _load(wish_id)
+    approve(wish, current_user)
+    return _done(wish, _("Approved: the wish is on the wall."))
+
+
+@bp.route("/<int:wish_id>/reject", methods=["POST"])
+@permission_required("wall.moderate")
+def reject_wish(wish_id: int):
+    wish = _load(wish_id)
+    form = RejectForm()
+    if not form.validate():
+        abort(400)
+    reject(wish, current_user, form.reason.data or "")
+    return _done(wish, _("Rejected."))
+
+
+@bp.route("/<int:wish_id>/hide", methods=["POST"])
+@permission_required("wall.moderate")
+def hide_wish(wish_id: int):
+    wish = _load(wish_id)
+    hide(wish, current_user)
+    return _done(wish, _("Hidden from the wall."))
+
+
+@bp.route("/bulk", methods=["POST"])
+@permission_required("wall.moderate")
+def bulk():
+    action = request.form.get("action")
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:200]
+    if action not in ("approve", "reject", "hide") or not ids:
+        flash(_("Choose wishes and an action."), "error")
+        return redirect(url_for("wall_manage.index"), code=303)
+    wishes = db.session.scalars(db.select(Wish).where(Wish.id.in_(ids))).unique().all()
+    for wish in wishes:
+        require("wall.moderate", wish)
+        {"approve": lambda w: approve(w, current_user), "reject": lambda w: reject(w, current_user, ""), "hide": lambda w: hide(w, current_user)}[action](wish)
+    db.session.commit()
+    versions.bump("wall")
+    flash(_("%(num)d wishes updated.", num=len(wishes)), "success")
+    return redirect(url_for("wall_manage.index", queue=request.form.get("queue", "pending")), code=303)
+
+
+# --- one wish: edit, claim, fulfil, project ------------------------------------------------
+
+
+def _resource_choices(wish: Wish):
+    return choices([(str(r.id), f"{r.loc('org').text} · {r.loc('offer').text}") for r in db.session.scalars(resources_for(current_user, wish.building_id))])
+
+
+def _wish_page(wish: Wish, status: int = 200, **forms):
+    claim_form = forms.get("claim_form") or ClaimForm()
+    claim_form.resource.choices = _resource_choices(wish)
+    return render(
+        "wall/manage/wish.html",
+        status=status,
+        wish=wish,
+        statuses=STATUSES,
+        progress=PROGRESS,
+        edit_form=forms.get("edit_form") or EditForm(formdata=None, text=wish.text),
+        claim_form=claim_form,
+        fulfil_form=forms.get("fulfil_form") or FulfilForm(),
+        project_form=forms.get("project_form") or ProjectForm(formdata=None, title_zh=wish.text[:80] if wish.lang == "zh" else "", title_en=wish.text[:100] if wish.lang == "en" else ""),
+        reject_form=RejectForm(),
+    )
+
+
+@bp.route("/<int:wish_id>")
+@permission_required("wall.moderate")
+def wish_detail(wish_id: int):
+    return _wish_page(_load(wish_id))
+
+
+@bp.route("/<int:wish_id>/edit", methods=["POST"])
+@permission_required("wall.moderate")
+def edit_wish(wish_id: int):
+    wish = _load(wish_id)
+    form = EditForm()
+    if not form.validate():
+        return _wish_page(wish, status=422, edit_form=form)
+    edit_text(wish, current_user, form.text.data)
+    db.session.commit()
+    versions.bump("wall")
+    flash(_("Text saved; the original is kept."), "success")
+    return redirect(url_for("wall_manage.wish_detail", wish_id=wish.id), code=303)
+
+
+@bp.route("/<int:wish_id>/claim", methods=["POST"])
+@permission_required("wall.moderate")
+def claim_wish(wish_id: int):
+    wish = _load(wish_id)
+    form = ClaimForm()
+    form.resource.choices = _resource_choices(wish)
+    if not form.validate():
+        return _wish_page(wish, status=422, claim_form=form)
+    resource = db.session.get(Resource, int(form.resource.data))
+    try:
+        claim(wish, resource, form.plan.data, form.target_on.data, current_user)
+    except WallError as exc:
+        db.session.rollback()
+        form.resource.errors = [str(exc)]
+        return _wish_page(wish, status=422, claim_form=form)
+    db.session.commit()
+    versions.bump("wall")
+    flash(_("Claimed by %(org)s.", org=resource.loc("org").text), "success")
+    return redirect(url_for("wall_manage.wish_detail", wish_id=wish.id), code=303)
+
+
+@bp.route("/<int:wish_id>/fulfil", methods=["POST"])
+@permission_required("wall.moderate")
+def fulfil_wish(wish_id: int):
+    wish = _load(wish_id)
+    form = FulfilForm()
+    valid = form.validate()
+    photo = form.photo.data if getattr(form.photo.data, "filename", "") else None
+    stored = None
+    if valid and photo is not None:
+        # Stored only after the text is valid; anything but an image is removed again.
+        try:
+            stored = uploads.store(photo)
+        except uploads.UploadError as exc:
+            form.photo.errors = [str(exc.message)]
+        else:
+            if stored.kind != "image":
+                uploads.delete_stored(stored.storage_name)
+                stored = None
+                form.photo.errors = [_("Please attach a photo (JPEG, PNG, GIF or WebP).")]
+        valid = not form.photo.errors
+    if not valid:
+        return _wish_page(wish, status=422, fulfil_form=form)
+    try:
+        fulfil(wish, current_user, form.result.data, stored)
+    except WallError as exc:
+        db.session.rollback()
+        if stored is not None:
+            uploads.delete_stored(stored.storage_name)
+        form.result.errors = [str(exc)]
+        return _wish_page(wish, status=422, fulfil_form=form)
+    db.session.commit()
+    versions.bump("wall")
+    flash(_("Fulfilled: the wall now credits %(org)s.", org=wish.claim.resource.loc("org").text), "success")
+    return redirect(url_for("wall_manage.wish_detail", wish_id=wish.id), code=303)
+
+
+@bp.route("/<int:wish_id>/project", methods=["POST"])
+@permission_required("wall.moderate")
+def project_from_wish(wish_id: int):
+    wish = _load(wish_id)
+    form = ProjectForm()
+    if not form.validate():
+        return _wish_page(wish, status=422, project_form=form)
+    try:
+        make_project(wish, current_user, form.title_zh.data, form.title_en.data or "")
+    except WallError as exc:
+        db.session.rollback()
+        form.title_zh.errors = [str(exc)]
+        return _wish_page(wish, status=422, project_form=form)
+    db.session.commit()
+    flash(_("Added to the building's project list."), "success")
+    return redirect(url_for("wall_manage.wish_detail", wish_id=wish.id), code=303)
+
+
+# --- resources (资源清单) -------------------------------------------------------------------
+
+
+def _resource_form(resource: Resource | None = None, formdata=True) -> ResourceForm:
+    form = ResourceForm() if formdata else ResourceForm(formdata=None, obj=resource)
+    allowed = [b for b in db.session.scalars(buildings()) if current_user.role == "admin" or b.id in current_user.building_ids]
+    options = ([("", _("District-wide"))] if current_user.role == "admin" else []) + [(str(b.id), b.loc("name").text) for b in allowed]
+    form.building.choices = choices(options)
+    if not formdata and resource is not None:
+        form.building.data = str(resource.building_id or "")
+    return form
+
+
+@bp.route("/resources")
+@permission_required("wall.moderate")
+def resources():
+    return render("wall/manage/resources.html", resources=db.session.scalars(managed_resources(current_user)).all())
+
+
+@bp.route("/resources/new", methods=["GET", "POST"])
+@bp.route("/resources/<int:resource_id>", methods=["GET", "POST"])
+@permission_required("wall.moderate")
+def resource_form(resource_id: int | None = None):
+    resource = None
+    if resource_id is not None:
+        resource = db.session.get(Resource, resource_id)
+        if resource is None:
+            abort(404)
+        if resource.building_id is None and current_user.role != "admin":
+            abort(403)
+        if resource.building_id is not None:
+            require("wall.moderate", resource)
+    if request.method == "GET":
+        return render("wall/manage/resource.html", form=_resource_form(resource, formdata=False), resource=resource)
+    form = _resource_form(resource)
+    if not form.validate():
+        return render("wall/manage/resource.html", form=form, resource=resource, status=422)
+    data = {k: (getattr(form, k).data or "").strip() for k in ("org_zh", "org_en", "offer_zh", "offer_en")}
+    data["contact"] = (form.contact.data or "").strip() or None
+    data["building_id"] = int(form.building.data) if form.building.data else None
+    save_resource(resource, data, current_user)
+    db.session.commit()
+    flash(_("Resource saved."), "success")
+    return redirect(url_for("wall_manage.resources"), code=303)

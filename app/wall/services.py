@@ -1,0 +1,214 @@
+"""Writes of the wish wall.  The caller commits; staff actions write an audit record.
+
+Supports and reports are inserted with ON CONFLICT DO NOTHING on their primary key
+(wish, person), and the wish's counter is incremented in the same transaction only when
+a row was really inserted: one per person, and exact under concurrent clicks."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..core import audit
+from ..core.timeutil import utcnow
+from ..core.uploads import StoredFile
+from ..extensions import db
+from .models import REPORTS_TO_HIDE, Claim, Project, Resource, Wish, WishReport, WishSupport
+
+DEFAULT_WORDS_FILE = Path(__file__).with_name("sensitive-words.txt")
+
+
+class WallError(ValueError):
+    """An action that cannot be done in the wish's current state (translated message)."""
+
+
+# --- sensitive words ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _load_words(path: str) -> tuple[str, ...]:
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return tuple(sorted({w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#")}, key=len, reverse=True))
+
+
+def sensitive_words() -> tuple[str, ...]:
+    """The configured list (``WALL_SENSITIVE_WORDS_FILE``, one word per line, # comments)."""
+    return _load_words(str(current_app.config.get("WALL_SENSITIVE_WORDS_FILE") or DEFAULT_WORDS_FILE))
+
+
+def flagged_words(text: str) -> list[str]:
+    lowered = (text or "").lower()
+    return [w for w in sensitive_words() if w in lowered]
+
+
+# --- posting -------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def post_wish(building, body: str, display_name: str, contact: str, lang: str) -> tuple[Wish, str]:
+    """A new wish waiting for review, and the author's private follow token."""
+    token = secrets.token_urlsafe(18)
+    now = utcnow()
+    wish = Wish(
+        building=building, body=body, display_name=display_name or None, contact=contact or None,
+        lang=lang if lang in ("zh", "en") else "zh", status="pending", progress="open",
+        flagged_words=flagged_words(f"{body} {display_name}") or None, follow_token_hash=token_hash(token),
+        created_at=now, updated_at=now,
+    )
+    db.session.add(wish)
+    db.session.flush()
+    return wish, token
+
+
+def _touch(wish_id: int) -> None:
+    db.session.execute(sa.update(Wish).where(Wish.id == wish_id).values(updated_at=utcnow()))
+
+
+def _insert_ignore(model, **values) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when the row was new."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def support(wish: Wish, supporter: str) -> tuple[int, bool]:
+    """+1 from ``supporter`` (a hashed browser identity): (the new count, whether it was
+    new).  The counter moves in one UPDATE, so concurrent supports all count."""
+    added = _insert_ignore(WishSupport, wish_id=wish.id, supporter=supporter, created_at=utcnow())
+    if added:
+        db.session.execute(sa.update(Wish).where(Wish.id == wish.id).values(support_count=Wish.support_count + 1, updated_at=utcnow()))
+    count = db.session.scalar(sa.select(Wish.support_count).where(Wish.id == wish.id).execution_options(populate_existing=True))
+    return count, added
+
+
+def report(wish: Wish, reporter: str, reason: str) -> bool:
+    """A report from ``reporter``; the third distinct reporter hides the wish and sends it
+    back to the moderators' queue.  Returns whether the wish is now hidden."""
+    added = _insert_ignore(WishReport, wish_id=wish.id, reporter=reporter, reason=reason, created_at=utcnow())
+    if not added:
+        return wish.status == "hidden"
+    db.session.execute(sa.update(Wish).where(Wish.id == wish.id).values(report_count=Wish.report_count + 1))
+    count = db.session.scalar(sa.select(Wish.report_count).where(Wish.id == wish.id))
+    if count >= REPORTS_TO_HIDE and wish.status == "approved":
+        db.session.execute(sa.update(Wish).where(Wish.id == wish.id, Wish.status == "approved").values(status="hidden", updated_at=utcnow()))
+        audit.record("wish.auto_hide", target_type="wish", target_id=wish.id, after={"reports": count}, building_id=wish.building_id)
+        db.session.refresh(wish)
+        return True
+    return False
+
+
+# --- moderation ----------------------------------------------------------------------
+
+
+def _audit(action: str, wish: Wish, actor, before=None, after=None) -> None:
+    audit.record(action, wish, before=before, after=after, actor=actor, building_id=wish.building_id)
+
+
+def approve(wish: Wish, actor, text: str | None = None) -> None:
+    """Publish (again): a hidden wish comes back with its reports cleared."""
+    if wish.status == "approved":
+        return
+    before = wish.status
+    if text is not None and text.strip() and text.strip() != wish.body:
+        wish.body_public = text.strip()
+    wish.status = "approved"
+    wish.published_at = wish.published_at or utcnow()
+    if before == "hidden":
+        db.session.execute(sa.delete(WishReport).where(WishReport.wish_id == wish.id))
+        wish.report_count = 0
+    wish.updated_at = utcnow()
+    _audit("wish.approve", wish, actor, {"status": before}, {"status": "approved", "edited": bool(wish.body_public)})
+
+
+def reject(wish: Wish, actor, reason: str) -> None:
+    before = wish.status
+    wish.status = "rejected"
+    wish.reject_reason = reason.strip() or None
+    wish.updated_at = utcnow()
+    _audit("wish.reject", wish, actor, {"status": before}, {"status": "rejected", "reason": wish.reject_reason})
+
+
+def hide(wish: Wish, actor) -> None:
+    before = wish.status
+    wish.status = "hidden"
+    wish.updated_at = utcnow()
+    _audit("wish.hide", wish, actor, {"status": before}, {"status": "hidden"})
+
+
+def edit_text(wish: Wish, actor, text: str) -> None:
+    """The text shown on the wall; the author's original stays in ``body``."""
+    before = wish.text
+    wish.body_public = text.strip() if text.strip() != wish.body else None
+    wish.updated_at = utcnow()
+    _audit("wish.edit", wish, actor, {"text": before}, {"text": wish.text})
+
+
+# --- claim and fulfil ------------------------------------------------------------------
+
+
+def claim(wish: Wish, resource: Resource, plan: str, target_on: date | None, actor) -> Claim:
+    if wish.status != "approved":
+        raise WallError(_("Only a wish on the wall can be claimed."))
+    if wish.progress != "open":
+        raise WallError(_("This wish is already claimed."))
+    item = Claim(wish=wish, resource=resource, plan=plan.strip(), target_on=target_on, claimed_by_id=getattr(actor, "id", None), claimed_at=utcnow())
+    db.session.add(item)
+    wish.progress = "claimed"
+    wish.updated_at = utcnow()
+    _audit("wish.claim", wish, actor, {"progress": "open"}, {"progress": "claimed", "resource": resource.id, "target_on": str(target_on or "")})
+    return item
+
+
+def fulfil(wish: Wish, actor, result: str, photo: StoredFile | None = None) -> None:
+    if wish.progress != "claimed" or wish.claim is None:
+        raise WallError(_("A wish is fulfilled after it has been claimed."))
+    wish.claim.result = result.strip()
+    if photo is not None:
+        wish.claim.photo = photo.storage_name
+    wish.progress = "fulfilled"
+    wish.fulfilled_at = utcnow()
+    wish.updated_at = utcnow()
+    _audit("wish.fulfil", wish, actor, {"progress": "claimed"}, {"progress": "fulfilled", "result": wish.claim.result})
+
+
+def make_project(wish: Wish, actor, title_zh: str, title_en: str) -> Project:
+    """A claimed wish becomes a project on the building's 项目清单."""
+    if wish.claim is None:
+        raise WallError(_("Claim the wish before making it a project."))
+    existing = db.session.scalar(sa.select(Project).where(Project.wish_id == wish.id))
+    if existing is not None:
+        raise WallError(_("This wish is already a project."))
+    project = Project(building_id=wish.building_id, wish_id=wish.id, title_zh=title_zh.strip(), title_en=title_en.strip(),
+                      progress=100 if wish.progress == "fulfilled" else 10, status="done" if wish.progress == "fulfilled" else "active")
+    db.session.add(project)
+    db.session.flush()
+    audit.record("project.create", project, after={"wish": wish.id, "title_zh": project.title_zh}, actor=actor, building_id=wish.building_id)
+    return project
+
+
+def save_resource(resource: Resource | None, data: dict, actor) -> Resource:
+    before = None
+    if resource is None:
+        resource = Resource()
+        db.session.add(resource)
+    else:
+        before = {k: getattr(resource, k) for k in data}
+    for key, value in data.items():
+        setattr(resource, key, value)
+    db.session.flush()
+    audit.record("resource.save", resource, before=before, after={k: (v if not hasattr(v, "id") else v.id) for k, v in data.items()},
+                 actor=actor, building_id=resource.building_id)
+    return resource
