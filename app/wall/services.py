@@ -80,8 +80,11 @@ def _insert_ignore(model, **values) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING tells reliably whether a row went in (rowcount is not reported by every
+    # driver for ON CONFLICT statements).
+    first_key = next(iter(model.__table__.primary_key.columns))
+    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(first_key))
+    return result.first() is not None
 
 
 def support(wish: Wish, supporter: str) -> tuple[int, bool]:
