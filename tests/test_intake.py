@@ -491,7 +491,7 @@ def test_home_page_figures_come_from_the_requests(app, client, guide):
         db.session.commit()
     html = client.get("/zh/").get_data(as_text=True)
     figures = dict(re.findall(r'<dd id="figure-([a-z-]+)">(\d+)</dd>', html))
-    assert figures == {"received": "2", "completed": "1", "in-progress": "1"}
+    assert figures == {"received": "2", "completed": "1", "in-progress": "1", "wishes-fulfilled": "0"}
 
 
 def test_inline_check_keeps_the_hint(client, guide):

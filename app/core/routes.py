@@ -15,9 +15,11 @@ bp = Blueprint("core", __name__)
 @bp.route("/<lang:lang_code>/")
 def home():
     from ..intake.queries import figures as request_figures
+    from ..wall.queries import wall_figures
 
     figures = db.session.execute(district_figures()).one()
-    return render("core/home.html", figures=figures, requests=db.session.execute(request_figures()).one())
+    return render("core/home.html", figures=figures, requests=db.session.execute(request_figures()).one(),
+                  wishes=db.session.execute(wall_figures()).one())
 
 
 @bp.route("/healthz")
