@@ -17,6 +17,12 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || form.hasAttribute("data-allow-resubmit")) return;
+    // A plain (non-htmx) form is sent once: a second click while the page loads is ignored
+    // (the server also turns a repeated submission into the same record).
+    if (!form.hasAttribute("hx-post") && !form.hasAttribute("hx-get")) {
+      if (form.dataset.submitting === "1") { event.preventDefault(); return; }
+      form.dataset.submitting = "1";
+    }
     window.setTimeout(function () {
       form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) {
         b.setAttribute("aria-disabled", "true");
@@ -58,6 +64,15 @@
     var template = document.getElementById("canned-" + select.value);
     var target = select.form && select.form.elements[select.dataset.cannedTarget];
     if (template && target) target.value = template.content ? template.content.textContent.trim() : template.textContent.trim();
+  });
+
+  // Back to a page from the browser's cache: its forms can be sent again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+      delete form.dataset.submitting;
+      form.querySelectorAll(".is-busy").forEach(function (b) { b.classList.remove("is-busy"); b.removeAttribute("aria-disabled"); });
+    });
   });
 
   function enhance(root) {
