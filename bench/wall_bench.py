@@ -116,8 +116,8 @@ def _insert_wishes(app, start: int, count: int) -> None:
 # --- 1. statements per page ------------------------------------------------------------------
 
 
-def _statements(app) -> dict[str, tuple[int, int, int]]:
-    """{page: (statements when built, statements when cached, cards shown)}."""
+def _statements(app) -> dict[str, tuple[int, int, int, list[str]]]:
+    """{page: (statements when built, statements when cached, cards shown, the statements)}."""
     from sqlalchemy import event
 
     from app.core.cache import page_cache, versions
@@ -141,13 +141,13 @@ def _statements(app) -> dict[str, tuple[int, int, int]]:
             versions.clear()
             seen.clear()
             response = client.get(path, headers=headers)
-            built = len(seen)
+            built, statements = len(seen), list(seen)
             seen.clear()
             client.get(path, headers=headers)
             repeat = len(seen)
             if response.status_code != 200:
                 raise RuntimeError(f"GET {path} answered {response.status_code}")
-            result[label] = (built, repeat, response.get_data(as_text=True).count('class="wish-card '))
+            result[label] = (built, repeat, response.get_data(as_text=True).count('class="wish-card '), statements)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     return result
@@ -306,6 +306,14 @@ def run(label: str, url: str, wishes: int, seconds: int, clients: int) -> dict:
             "cached": cached, "cold": cold, "support": support, "log": log}
 
 
+def _summary(sql: str) -> str:
+    """``SELECT … FROM wish LEFT OUTER JOIN …`` (the tables, not the columns)."""
+    sql = " ".join(sql.split())
+    head, sep, tail = sql.partition(" FROM ")
+    text = f"{head.split(' ', 1)[0]} …{sep}{tail}" if sep else sql
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--wishes", type=int, default=10_000)
@@ -335,10 +343,12 @@ def main() -> None:
     names = {"full": "GET /zh/wall/", "top": "GET /zh/wall/?sort=top", "more": "GET /zh/wall/?page=2 (htmx)"}
     for r in results:
         for key, name in names.items():
-            (s, _, _), (l, c, cards) = r["small"][key], r["large"][key]
+            (s, _, _, _), (l, c, cards, _) = r["small"][key], r["large"][key]
             print(f"| {r['label']} | {name} | {s} (@{r['small_n']}) | {l} (@{r['total']}) | {'yes' if s == l else 'NO'} | {c} | {cards} "
                   f"| {r['load_s']:.1f} s |")
 
+    for r in results:
+        print(f"\n{r['label']}, GET /zh/wall/ @N: " + "; ".join(_summary(sql) for sql in r["large"]["full"][3]))
     print("\nThroughput (req/s; ratio to the bare endpoint of the same server; load = 1-min load average before the run):\n")
     print("| database | page cache | load | bare | /zh/wall/ (target ≥ 60 %) | ?sort=top | htmx ?page=2 |")
     print("|---|---|---|---|---|---|---|")

@@ -200,7 +200,8 @@ def _seed_requests(report: SeedReport, buildings: dict[str, Building], departmen
             if event.created_at > utcnow():
                 event.created_at = utcnow()
         stamps = [e.created_at for e in req.events]
-        req.first_response_at = stamps[1] if len(stamps) > 1 else None
+        if len(stamps) > 1:
+            services.set_first_response(req, stamps[1])
         if req.resolved_at:
             req.resolved_at = max(stamps)
         if req.closed_at:

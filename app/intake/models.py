@@ -84,9 +84,10 @@ class ServiceRequest(db.Model):
     personal_data_purged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # The loop's clock.
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow, index=True)
     due_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
     first_response_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    first_response_on_time: Mapped[bool | None] = mapped_column(sa.Boolean)  # within one working day
     resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     rating: Mapped[int | None] = mapped_column(sa.SmallInteger)

@@ -185,7 +185,17 @@ def _event(req: ServiceRequest, kind: str, public: bool, actor=None, **fields) -
 
 def _first_response(req: ServiceRequest) -> None:
     if req.first_response_at is None:
-        req.first_response_at = utcnow()
+        set_first_response(req, utcnow())
+
+
+def set_first_response(req: ServiceRequest, when) -> None:
+    """The first answer, and whether it came within one working day (响应率 counts these;
+    kept on the row so the boards aggregate instead of computing calendars per row)."""
+    req.first_response_at = when
+    cal = calendar()
+    start = req.created_at.astimezone(SHANGHAI).date()
+    answered = when.astimezone(SHANGHAI).date()
+    req.first_response_on_time = cal.working_days_between(start, answered) <= 1
 
 
 # --- the requester -----------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""Reads of the open boards.  Every figure is an aggregate computed by the database over
+indexed columns (never rows loaded into Python), so a board costs the same few queries
+whatever the number of requests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..intake.models import OPEN_STAGES, ServiceRequest
+from ..wall.models import Claim, Project, Resource, Wish
+from .models import Building, Council, Street
+
+DONE = ("resolved", "closed")
+
+
+def streets() -> sa.Select:
+    return sa.select(Street).order_by(Street.code)
+
+
+def buildings(street: str = "") -> sa.Select:
+    stmt = sa.select(Building).options(selectinload(Building.council).selectinload(Council.members)).order_by(Building.street_id, Building.slug)
+    if street:
+        stmt = stmt.where(Building.street_id == sa.select(Street.id).where(Street.code == street).scalar_subquery())
+    return stmt
+
+
+def building_by_slug(slug: str) -> sa.Select:
+    return sa.select(Building).options(selectinload(Building.council).selectinload(Council.members)).where(Building.slug == slug)
+
+
+def request_figures(building_id: int | None = None) -> sa.Select:
+    """received, completed, in progress, answered within a working day, ratings, good
+    ratings — for one building or (None) the district."""
+    req = ServiceRequest
+    stmt = sa.select(
+        sa.func.count().label("received"),
+        sa.func.count().filter(req.stage.in_(DONE)).label("completed"),
+        sa.func.count().filter(req.stage.in_(OPEN_STAGES)).label("in_progress"),
+        sa.func.count().filter(req.first_response_on_time.is_(True)).label("on_time"),
+        sa.func.count(req.rating).label("rated"),
+        sa.func.count().filter(req.rating >= 4).label("satisfied"),
+    )
+    if building_id is not None:
+        stmt = stmt.where(req.building_id == building_id)
+    return stmt
+
+
+def figures_by_building() -> sa.Select:
+    """(building_id, received, completed, in progress) for the boards index: one grouped query."""
+    req = ServiceRequest
+    return sa.select(
+        req.building_id,
+        sa.func.count().label("received"),
+        sa.func.count().filter(req.stage.in_(DONE)).label("completed"),
+        sa.func.count().filter(req.stage.in_(OPEN_STAGES)).label("in_progress"),
+    ).group_by(req.building_id)
+
+
+def wish_figures(building_id: int | None = None) -> sa.Select:
+    stmt = sa.select(
+        sa.func.count().filter(Wish.status == "approved").label("on_wall"),
+        sa.func.count().filter(Wish.status == "approved", Wish.progress == "fulfilled").label("fulfilled"),
+    )
+    if building_id is not None:
+        stmt = stmt.where(Wish.building_id == building_id)
+    return stmt
+
+
+def _month(column):
+    """'YYYY-MM' of a UTC timestamp, in Shanghai time, in the database's own dialect."""
+    if db.engine.dialect.name == "sqlite":
+        return sa.func.strftime("%Y-%m", column, "+8 hours")
+    return sa.func.to_char(sa.func.timezone("Asia/Shanghai", column), "YYYY-MM")
+
+
+def monthly(building_id: int, since: date) -> tuple[sa.Select, sa.Select]:
+    """(month, received) and (month, completed) since ``since``, grouped by the database."""
+    req = ServiceRequest
+    received_month = _month(req.created_at).label("month")
+    received = (
+        sa.select(received_month, sa.func.count().label("n"))
+        .where(req.building_id == building_id, req.created_at >= since)
+        .group_by(received_month)
+    )
+    done_at = sa.func.coalesce(req.resolved_at, req.closed_at)
+    completed_month = _month(done_at).label("month")
+    completed = (
+        sa.select(completed_month, sa.func.count().label("n"))
+        .where(req.building_id == building_id, req.stage.in_(DONE), done_at >= since)
+        .group_by(completed_month)
+    )
+    return received, completed
+
+
+def open_needs(building_id: int, limit: int = 10) -> tuple[sa.Select, sa.Select]:
+    """需求清单, anonymised: open requests (their service, stage and date only) and open
+    approved wishes (their published text)."""
+    from ..guide.models import GuideEntry
+
+    requests = (
+        sa.select(ServiceRequest.id, ServiceRequest.stage, ServiceRequest.created_at, GuideEntry.title_zh, GuideEntry.title_en)
+        .outerjoin(GuideEntry, GuideEntry.id == ServiceRequest.entry_id)
+        .where(ServiceRequest.building_id == building_id, ServiceRequest.stage.in_(OPEN_STAGES))
+        .order_by(ServiceRequest.created_at.desc())
+        .limit(limit)
+    )
+    wishes = (
+        sa.select(Wish)
+        .where(Wish.building_id == building_id, Wish.status == "approved", Wish.progress != "fulfilled")
+        .order_by(Wish.support_count.desc(), Wish.id.desc())
+        .limit(limit)
+    )
+    return requests, wishes
+
+
+def resources(building_id: int) -> sa.Select:
+    return (
+        sa.select(Resource)
+        .where(Resource.active.is_(True), sa.or_(Resource.building_id == building_id, Resource.building_id.is_(None)))
+        .order_by(Resource.building_id.is_(None), Resource.org_zh)
+    )
+
+
+def projects(building_id: int) -> sa.Select:
+    return sa.select(Project).where(Project.building_id == building_id).order_by(Project.status, Project.updated_at.desc())
+
+
+def fulfilled_wishes(building_id: int, limit: int = 5) -> sa.Select:
+    return (
+        sa.select(Wish)
+        .join(Claim, Claim.wish_id == Wish.id)
+        .where(Wish.building_id == building_id, Wish.status == "approved", Wish.progress == "fulfilled")
+        .order_by(Wish.fulfilled_at.desc())
+        .limit(limit)
+    )
