@@ -69,6 +69,9 @@ def create_app(config=None) -> Flask:
 
     page_cache.init_app(app)
     app.jinja_env.globals["page_csrf_token"] = page_csrf_token
+    from .core.timeutil import aware
+
+    app.jinja_env.filters["aware"] = aware
     init_i18n(app)
     init_security(app)
     init_errors(app)

@@ -96,6 +96,7 @@ class Config:
         self.WALL_SUPPORT_LIMIT = os.environ.get("WALL_SUPPORT_LIMIT") or "60 per minute"
         self.WALL_REPORT_LIMIT = os.environ.get("WALL_REPORT_LIMIT") or "10 per hour"
         self.WALL_MIN_FILL_SECONDS = _int("WALL_MIN_FILL_SECONDS", 3)
+        self.EVENT_REGISTER_LIMIT = os.environ.get("EVENT_REGISTER_LIMIT") or "10 per hour"
         self.WALL_SENSITIVE_WORDS_FILE = os.environ.get("WALL_SENSITIVE_WORDS_FILE") or None
         # Links in e-mails sent outside a web request (commands, the API's workers).
         self.SITE_URL = os.environ.get("SITE_URL") or "http://127.0.0.1:5000"

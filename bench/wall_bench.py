@@ -4,7 +4,7 @@ htmx "load more") against the bare Flask endpoint of bench/wsgi_bench.py in the 
 with the page cache on and off, and req/s of the +1 endpoint with its exactness under
 load; on SQLite and PostgreSQL, served by gunicorn (2 sync workers) on 127.0.0.1.
 
-    .venv/bin/python bench/wall_bench.py [--wishes 10000] [--seconds 8] [--clients 8] [--no-postgres]
+    .venv/bin/python bench/wall_bench.py [--wishes 10000] [--seconds 8] [--clients 8] [--rounds 1] [--no-postgres]
 
 Data: the demo buildings and accounts (seed_demo, guide=False), then N approved, open
 wishes spread over all buildings and the past year (Core bulk inserts), then ANALYZE.
@@ -15,7 +15,8 @@ wishes spread over all buildings and the past year (Core bulk inserts), then ANA
 2. Pages: wrk -t2 -c8 (Python threads when wrk is missing) on /bare, /zh/wall/,
    /zh/wall/?sort=top and /zh/wall/?page=2 with HX-Request: true; once with the page
    cache on (the default: a repeat view is served from the cache per wall version) and
-   once with PAGE_CACHE_ENABLED=false (every request builds the page).
+   once with PAGE_CACHE_ENABLED=false (every request builds the page).  --rounds R
+   measures R interleaved passes over the URLs and reports medians (for a busy machine).
 3. Support: POST /zh/wall/<id>/support (HX-Request: true, X-CSRFToken from the session
    of GET /zh/wall/new) from --clients Python threads, each with its own connection and
    session cookie but never the loushi_bid cookie, so every POST is a new person (a new
@@ -38,6 +39,7 @@ import http.client
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -176,14 +178,22 @@ def _start_server(url: str, instance: Path, cache: bool, log: Path) -> tuple[sub
             time.sleep(0.3)
 
 
-def _pages(port: int, seconds: int) -> dict[str, float]:
+def _pages(port: int, seconds: int, rounds: int) -> dict:
+    """Median req/s per URL over ``rounds`` interleaved passes (bare, full, top, more, bare, …),
+    so that the bare endpoint and the pages see the same load from elsewhere; plus the
+    full page's ratio to bare in each pass."""
     base = f"http://127.0.0.1:{port}"
     load = _wrk if shutil.which("wrk") else _python_load
     for path, headers in [("/bare", None), *PAGES.values()]:  # warm up both workers (one may still be booting)
         load(base + path, 2, headers)
-    out = {"load": os.getloadavg()[0], "bare": load(base + "/bare", seconds)}
-    for label, (path, headers) in PAGES.items():
-        out[label] = load(base + path, seconds, headers)
+    out = {"load": os.getloadavg()[0]}
+    passes: dict[str, list[float]] = {"bare": [], **{label: [] for label in PAGES}}
+    for _ in range(rounds):
+        passes["bare"].append(load(base + "/bare", seconds))
+        for label, (path, headers) in PAGES.items():
+            passes[label].append(load(base + path, seconds, headers))
+    out.update({label: statistics.median(values) for label, values in passes.items()})
+    out["full_ratios"] = [full / bare for full, bare in zip(passes["full"], passes["bare"])]
     return out
 
 
@@ -256,7 +266,7 @@ def _supports(url: str, port: int, seconds: int, clients: int, target: int, warm
 # --- one database -----------------------------------------------------------------------------
 
 
-def run(label: str, url: str, wishes: int, seconds: int, clients: int) -> dict:
+def run(label: str, url: str, wishes: int, seconds: int, clients: int, rounds: int) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="loushi-bench-wall-"))
     app = _make_app(url, instance)  # also writes instance/secret_key, shared by the workers
     import sqlalchemy as sa
@@ -291,14 +301,14 @@ def run(label: str, url: str, wishes: int, seconds: int, clients: int) -> dict:
     log = instance / "gunicorn.stderr"
     server, port = _start_server(url, instance, True, log)
     try:
-        cached = _pages(port, seconds)
+        cached = _pages(port, seconds, rounds)
         support = _supports(url, port, seconds, clients, target, warm_target)
     finally:
         server.terminate()
         server.wait(timeout=10)
     server, port = _start_server(url, instance, False, log)
     try:
-        cold = _pages(port, seconds)
+        cold = _pages(port, seconds, rounds)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -319,21 +329,23 @@ def main() -> None:
     parser.add_argument("--wishes", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--clients", type=int, default=8, help="Python-thread clients for the support POSTs")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved passes over the page URLs (medians reported)")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
 
     load_start = os.getloadavg()
     results = []
     sqlite_dir = Path(tempfile.mkdtemp(prefix="loushi-bench-wall-sqlite-"))
-    results.append(run("SQLite", f"sqlite:///{sqlite_dir / 'bench.sqlite3'}", args.wishes, args.seconds, args.clients))
+    results.append(run("SQLite", f"sqlite:///{sqlite_dir / 'bench.sqlite3'}", args.wishes, args.seconds, args.clients, args.rounds))
     if not args.no_postgres:
         pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1/loushi_bench_wall")
-        results.append(run("PostgreSQL", _fresh_postgres(pg), args.wishes, args.seconds, args.clients))
+        results.append(run("PostgreSQL", _fresh_postgres(pg), args.wishes, args.seconds, args.clients, args.rounds))
     load_end = os.getloadavg()
 
     loader = "wrk -t2 -c8" if shutil.which("wrk") else "Python threads (wrk missing)"
     print(f"\nWish-wall benchmark — {args.wishes} approved wishes, {os.cpu_count()} cores, gunicorn 2 sync workers, "
-          f"{loader} for pages, {args.clients} Python-thread clients for supports, {args.seconds} s per URL")
+          f"{loader} for pages, {args.clients} Python-thread clients for supports, {args.seconds} s per URL"
+          + (f" and pass, {args.rounds} interleaved passes (medians)" if args.rounds > 1 else ""))
     print("Load average (1/5/15 min): at start " + " / ".join(f"{x:.2f}" for x in load_start)
           + ", at end " + " / ".join(f"{x:.2f}" for x in load_end) + "\n")
 
@@ -350,13 +362,14 @@ def main() -> None:
     for r in results:
         print(f"\n{r['label']}, GET /zh/wall/ @N: " + "; ".join(_summary(sql) for sql in r["large"]["full"][3]))
     print("\nThroughput (req/s; ratio to the bare endpoint of the same server; load = 1-min load average before the run):\n")
-    print("| database | page cache | load | bare | /zh/wall/ (target ≥ 60 %) | ?sort=top | htmx ?page=2 |")
-    print("|---|---|---|---|---|---|---|")
+    print("| database | page cache | load | bare | /zh/wall/ (target ≥ 60 %) | ?sort=top | htmx ?page=2 | /zh/wall/ ÷ bare per pass |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         for name, m in (("on (repeat view)", r["cached"]), ("off (every request builds)", r["cold"])):
             verdict = "met" if m["full"] / m["bare"] >= 0.60 else "missed"
             print(f"| {r['label']} | {name} | {m['load']:.2f} | {m['bare']:.0f} | {m['full']:.0f} ({m['full'] / m['bare']:.0%}, {verdict}) "
-                  f"| {m['top']:.0f} ({m['top'] / m['bare']:.0%}) | {m['more']:.0f} ({m['more'] / m['bare']:.0%}) |")
+                  f"| {m['top']:.0f} ({m['top'] / m['bare']:.0%}) | {m['more']:.0f} ({m['more'] / m['bare']:.0%}) "
+                  f"| {', '.join(f'{x:.0%}' for x in m['full_ratios'])} |")
 
     print(f"\nSupport: POST /zh/wall/<id>/support, htmx, a new person per POST, page cache on "
           f"({args.clients} Python-thread clients, bare measured with the same clients):\n")

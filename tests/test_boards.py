@@ -130,3 +130,138 @@ def test_board_runs_a_constant_number_of_queries(app, client, demo):
     small = statements()
     _make_requests(app, "shanghai-tower", 80, seed=7)
     assert statements() == small
+
+
+# --- events, feeds, the lobby screen ------------------------------------------------------
+
+
+def _event(app, seats: int = 10, days: int = 3, **extra) -> int:
+    from app.boards.models import Event
+
+    with app.app_context():
+        tower = db.session.scalar(sa.select(Building).where(Building.slug == "shanghai-tower"))
+        start = utcnow() + timedelta(days=days)
+        event = Event(building_id=tower.id, title_zh="人才政策宣讲", title_en="Talent policy briefing", description_zh="现场答疑；欢迎参加",
+                      description_en="Questions welcome, all of them", place_zh="B1 党群服务站", place_en="B1 station", starts_at=start,
+                      ends_at=start + timedelta(hours=2), seats=seats, **extra)
+        db.session.add(event)
+        db.session.commit()
+        return event.id
+
+
+def test_concurrent_registrations_never_overbook_and_cancel_promotes(app, demo):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.boards.models import Event, Registration
+    from app.boards.services import cancel, register
+    from app.core.db import begin_write
+
+    event_id = _event(app, seats=10)
+
+    def one(i: int) -> str:
+        with app.app_context():
+            begin_write(db.session)  # what every POST does
+            done = register(event_id, f"报名{i}", f"138{i:08d}")
+            db.session.commit()
+            token = done.cancel_token
+            db.session.remove()
+            return token
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        tokens = list(pool.map(one, range(50)))
+    with app.app_context():
+        regs = db.session.scalars(sa.select(Registration).where(Registration.event_id == event_id)).all()
+        assert sum(r.status == "confirmed" for r in regs) == 10
+        assert sum(r.status == "waitlisted" for r in regs) == 40
+        assert db.session.get(Event, event_id).confirmed_count == 10
+        assert sorted(r.position for r in regs) == list(range(1, 51))
+        first_waiting = min((r for r in regs if r.status == "waitlisted"), key=lambda r: r.position)
+        confirmed = next(r for r in regs if r.status == "confirmed")
+        first_id = first_waiting.id
+    # cancel one confirmed seat through its private link
+    from app.boards.services import token_hash
+
+    token = next(t for t in tokens if token_hash(t) == confirmed.cancel_token_hash)
+    with app.app_context():
+        cancelled, promoted = cancel(token)
+        db.session.commit()
+        assert cancelled.status == "cancelled" and promoted is not None and promoted.id == first_id
+        assert db.session.get(Event, event_id).confirmed_count == 10
+
+
+def test_registration_page_refuses_politely(app, client, demo):
+    from app.boards.models import Event
+
+    event_id = _event(app, seats=1)
+    url = f"/zh/boards/shanghai-tower/events/{event_id}"
+    html = client.get(url).get_data(as_text=True)
+    assert "剩余 1 个座位" in text_of(client.get(url))
+    from tests.conftest import csrf_from
+
+    ok = client.post(url, data={"csrf_token": csrf_from(html), "name": "王小明", "phone": "13812345678"})
+    assert ok.status_code == 200 and "您已报名成功" in text_of(ok) and "138****5678" in text_of(ok) and "13812345678" not in text_of(ok)
+    again = client.post(url, data={"csrf_token": csrf_from(html), "name": "王小明", "phone": "138 1234 5678"})
+    assert again.status_code == 422 and "该手机号已报名此活动" in text_of(again)
+    wait = client.post(url, data={"csrf_token": csrf_from(html), "name": "李四", "phone": "13900001111"})
+    assert "您已进入候补名单" in text_of(wait)
+    past = _event(app, seats=5, days=-1)
+    late = client.post(f"/zh/boards/shanghai-tower/events/{past}", data={"csrf_token": csrf_from(html), "name": "赵", "phone": "13700001111"})
+    assert late.status_code == 422 and "该活动已经结束" in text_of(late)
+    closed = _event(app, seats=5, registration_closes_at=utcnow() - timedelta(hours=1))
+    response = client.post(f"/zh/boards/shanghai-tower/events/{closed}", data={"csrf_token": csrf_from(html), "name": "钱", "phone": "13600001111"})
+    assert response.status_code == 422 and "报名已截止" in text_of(response)
+    assert client.get("/zh/boards/shanghai-tower/events/999999").status_code == 404
+    with app.app_context():
+        assert db.session.get(Event, event_id).confirmed_count == 1
+
+
+def test_ical_and_atom_parse_with_standard_libraries(app, client, demo):
+    import xml.etree.ElementTree as ET
+
+    import icalendar
+
+    from app.boards.models import Decision, Notice
+
+    event_id = _event(app)
+    with app.app_context():
+        tower = db.session.scalar(sa.select(Building).where(Building.slug == "shanghai-tower"))
+        db.session.add(Notice(building_id=tower.id, title_zh="消防演练<通知>", title_en="Fire drill", body_zh="周五 & 周六", body_en="Friday"))
+        db.session.add(Decision(building_id=tower.id, held_on=utcnow().date(), topic_zh="停车秩序", topic_en="Parking", decision_zh="划设临停区", decision_en="A drop-off zone"))
+        db.session.commit()
+    one = client.get(f"/zh/boards/shanghai-tower/events/{event_id}.ics")
+    assert one.mimetype == "text/calendar"
+    calendar = icalendar.Calendar.from_ical(one.data)
+    events = [c for c in calendar.walk("VEVENT")]
+    assert len(events) == 1 and str(events[0]["SUMMARY"]) == "人才政策宣讲" and str(events[0]["DESCRIPTION"]) == "现场答疑；欢迎参加"
+    assert str(events[0]["LOCATION"]) == "B1 党群服务站"
+    english = icalendar.Calendar.from_ical(client.get("/en/boards/shanghai-tower/events.ics").data)
+    assert [str(e["DESCRIPTION"]) for e in english.walk("VEVENT")] == ["Questions welcome, all of them"]
+    feed = client.get("/zh/boards/shanghai-tower/feed.atom")
+    assert feed.mimetype == "application/atom+xml"
+    root = ET.fromstring(feed.data)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    titles = [e.find("a:title", ns).text for e in root.findall("a:entry", ns)]
+    assert set(titles) == {"消防演练<通知>", "停车秩序"}
+    assert client.get("/zh/boards/shanghai-tower/feed.atom?page=-1&x=%00").status_code == 200
+    assert client.get("/zh/boards/nowhere/feed.atom").status_code == 404
+    assert client.get("/zh/boards/nowhere/events.ics").status_code == 404
+
+
+def test_lobby_screen_polls_with_htmx(app, client, demo):
+    _event(app)
+    page = client.get("/en/boards/shanghai-tower/screen").get_data(as_text=True)
+    assert 'hx-trigger="every 60s"' in page and "Talent policy briefing" in page and page.count("<svg") >= 2
+    fragment = client.get("/en/boards/shanghai-tower/screen", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="screen"') and "<html" not in fragment
+
+
+def test_demo_boards_have_a_full_event_with_a_waitlist(app, runner):
+    from app.boards.models import Event, Registration
+
+    result = runner.invoke(args=["seed-demo", "--password", "demo-password-1234"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        full = [e for e in db.session.scalars(sa.select(Event)) if e.confirmed_count >= e.seats]
+        assert full
+        waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(Registration.event_id == full[0].id, Registration.status == "waitlisted"))
+        assert waiting > 0

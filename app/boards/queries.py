@@ -137,3 +137,33 @@ def fulfilled_wishes(building_id: int, limit: int = 5) -> sa.Select:
         .order_by(Wish.fulfilled_at.desc())
         .limit(limit)
     )
+
+
+def upcoming_events(building_id: int, now, limit: int = 10) -> sa.Select:
+    from .models import Event
+
+    return sa.select(Event).where(Event.building_id == building_id, Event.ends_at >= now).order_by(Event.starts_at).limit(limit)
+
+
+def all_events(building_id: int) -> sa.Select:
+    from .models import Event
+
+    return sa.select(Event).where(Event.building_id == building_id).order_by(Event.starts_at.desc()).limit(200)
+
+
+def event_in(building_id: int, event_id: int) -> sa.Select:
+    from .models import Event
+
+    return sa.select(Event).where(Event.id == event_id, Event.building_id == building_id)
+
+
+def decisions(building_id: int, limit: int = 20) -> sa.Select:
+    from .models import Decision
+
+    return sa.select(Decision).where(Decision.building_id == building_id).order_by(Decision.held_on.desc(), Decision.id.desc()).limit(limit)
+
+
+def notices(building_id: int, limit: int = 20) -> sa.Select:
+    from .models import Notice
+
+    return sa.select(Notice).where(Notice.building_id == building_id).order_by(Notice.published_at.desc()).limit(limit)

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
-from flask import Blueprint, abort, request
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 
-from ..core.rendering import render
+from ..core.qr import qr_svg
+from ..core.rendering import render, wants_fragment
+from ..core.timeutil import utcnow
 from ..core.workdays import SHANGHAI
-from ..extensions import db
+from ..extensions import db, limiter
+from ..intake.forms import mask_phone
 from ..intake.models import STAGES
 from .charts import monthly_chart
-from .models import COUNCIL_ROLES
+from .forms import RegistrationForm
+from .models import COUNCIL_ROLES, DECISION_STATUSES
 from .queries import (
+    all_events,
     building_by_slug,
+    decisions,
+    event_in,
+    notices,
+    upcoming_events,
     buildings,
     figures_by_building,
     fulfilled_wishes,
@@ -26,6 +37,7 @@ from .queries import (
     streets,
     wish_figures,
 )
+from .services import RegistrationError, cancel, register, token_hash
 
 bp = Blueprint("boards", __name__, url_prefix="/<lang:lang_code>/boards")
 
@@ -118,4 +130,148 @@ def board(slug: str):
         projects=db.session.scalars(projects(building.id)).unique().all(),
         fulfilled=db.session.scalars(fulfilled_wishes(building.id)).unique().all(),
         stages=STAGES,
+        decisions=db.session.scalars(decisions(building.id, limit=10)).all(),
+        notices=db.session.scalars(notices(building.id, limit=5)).all(),
+        events=db.session.scalars(upcoming_events(building.id, utcnow())).unique().all(),
+        decision_statuses=DECISION_STATUSES,
     )
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+def _building(slug: str):
+    building = db.session.scalar(building_by_slug(slug))
+    if building is None:
+        abort(404)
+    return building
+
+
+def _event(building, event_id: int):
+    event = db.session.scalar(event_in(building.id, event_id))
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.route("/<slug>/events/<int:event_id>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["EVENT_REGISTER_LIMIT"], methods=["POST"])
+def event(slug: str, event_id: int):
+    building = _building(slug)
+    item = _event(building, event_id)
+    form = RegistrationForm()
+    if request.method == "POST":
+        if form.validate():
+            try:
+                done = register(item.id, form.name.data, form.phone.data)
+            except RegistrationError as exc:
+                db.session.rollback()
+                form.phone.errors = [str(exc)]
+            else:
+                db.session.commit()
+                return render("boards/registered.html", building=building, event=item, registration=done.registration,
+                              cancel_url=url_for("boards.cancel_registration", slug=slug, token=done.cancel_token, _external=True),
+                              masked=mask_phone(done.registration.phone))
+        return render("boards/event.html", building=building, event=item, form=form, status=422, now=utcnow())
+    if wants_fragment() and request.args.get("part") == "seats":
+        return render("boards/_seats.html", event=item)
+    return render("boards/event.html", building=building, event=item, form=form, now=utcnow())
+
+
+@bp.route("/<slug>/cancel/<token>", methods=["GET", "POST"])
+def cancel_registration(slug: str, token: str):
+    building = _building(slug)
+    from .models import Registration
+
+    registration = db.session.scalar(sa.select(Registration).where(Registration.cancel_token_hash == token_hash(token[:64])))
+    if registration is None or registration.event.building_id != building.id:
+        abort(404)
+    if request.method == "POST":
+        _cancelled, promoted = cancel(token[:64])
+        db.session.commit()
+        return render("boards/cancelled.html", building=building, event=registration.event, promoted=promoted is not None)
+    return render("boards/cancel.html", building=building, registration=registration, masked=mask_phone(registration.phone))
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+
+
+def _ics_time(value) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 lines are at most 75 octets; longer ones continue after CRLF + space."""
+    out, current = [], b""
+    for char in line:
+        encoded = char.encode("utf-8")
+        if len(current) + len(encoded) > 73:
+            out.append(current.decode("utf-8"))
+            current = b""
+        current += encoded
+    out.append(current.decode("utf-8"))
+    return "\r\n ".join(out)
+
+
+def _calendar(events, name: str) -> Response:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Loushi//Open Building Boards//ZH", "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{_ics_text(name)}"]
+    stamp = _ics_time(utcnow())
+    host = request.host.split(":")[0] or "loushi"
+    for item in events:
+        lines += [
+            "BEGIN:VEVENT", f"UID:event-{item.id}@{host}", f"DTSTAMP:{stamp}", f"DTSTART:{_ics_time(item.starts_at)}",
+            f"DTEND:{_ics_time(item.ends_at)}", f"SUMMARY:{_ics_text(item.loc('title').text)}",
+            f"DESCRIPTION:{_ics_text(item.loc('description').text)}", f"LOCATION:{_ics_text(item.loc('place').text)}",
+            f"URL:{url_for('boards.event', slug=item.building.slug, event_id=item.id, _external=True)}", "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    body = "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = "attachment; filename=events.ics"
+    return response
+
+
+@bp.route("/<slug>/events/<int:event_id>.ics")
+def event_ics(slug: str, event_id: int):
+    building = _building(slug)
+    return _calendar([_event(building, event_id)], building.loc("name").text)
+
+
+@bp.route("/<slug>/events.ics")
+def building_ics(slug: str):
+    building = _building(slug)
+    return _calendar(db.session.scalars(all_events(building.id)).unique().all(), building.loc("name").text)
+
+
+@bp.route("/<slug>/feed.atom")
+def feed(slug: str):
+    """Notices and decisions of one building, newest first (Atom 1.0)."""
+    building = _building(slug)
+    items = []
+    for n in db.session.scalars(notices(building.id)).all():
+        items.append({"id": f"notice-{n.id}", "title": n.loc("title").text, "summary": n.loc("body").text, "updated": n.updated_at or n.published_at})
+    for d in db.session.scalars(decisions(building.id)).all():
+        items.append({"id": f"decision-{d.id}", "title": d.loc("topic").text, "summary": d.loc("decision").text, "updated": d.updated_at})
+    items.sort(key=lambda i: i["updated"], reverse=True)
+    updated = items[0]["updated"] if items else utcnow()
+    body = render_template("boards/feed.xml", building=building, items=items, updated=updated, host=request.host.split(":")[0] or "loushi")
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.route("/<slug>/screen")
+def screen(slug: str):
+    """Lobby-screen mode: large type, refreshed by htmx polling."""
+    building = _building(slug)
+    rates = Rates(*db.session.execute(request_figures(building.id)).one())
+    context = {
+        "building": building,
+        "rates": rates,
+        "wishes": db.session.execute(wish_figures(building.id)).one(),
+        "events": db.session.scalars(upcoming_events(building.id, utcnow(), limit=4)).unique().all(),
+        "fulfilled": db.session.scalars(fulfilled_wishes(building.id, limit=3)).unique().all(),
+        "board_qr": qr_svg(url_for("boards.board", slug=slug, _external=True), _("QR code of this building's board")),
+        "intake_qr": qr_svg(url_for("intake.new_request", building=slug, _external=True), _("QR code of the request form")),
+        "now": utcnow(),
+    }
+    return render("boards/screen.html", "boards/_screen.html", **context)

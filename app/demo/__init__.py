@@ -252,6 +252,44 @@ def _seed_wall(report: SeedReport, buildings: dict[str, Building]) -> None:
     db.session.flush()
 
 
+def _seed_boards(report: SeedReport, buildings: dict[str, Building]) -> None:
+    """Decisions, notices and events (keyed by building + Chinese title); the first event
+    fills up and takes a waitlist through the same service people use."""
+    from datetime import timedelta
+
+    from ..boards.models import Decision, Event, Notice
+    from ..boards.services import register
+    from ..core.timeutil import utcnow
+    from .boards_data import DECISIONS, EVENTS, NOTICES
+
+    now = utcnow()
+    for slug, days, tz, te, dz, de, fz, fe, status in DECISIONS:
+        found = db.session.scalar(sa.select(Decision).where(Decision.building_id == buildings[slug].id, Decision.topic_zh == tz))
+        report.count("decisions", found is None)
+        if found is None:
+            db.session.add(Decision(building_id=buildings[slug].id, held_on=(now - timedelta(days=days)).date(), topic_zh=tz, topic_en=te,
+                                    decision_zh=dz, decision_en=de, follow_up_zh=fz, follow_up_en=fe, status=status))
+    for slug, days, tz, te, bz, be in NOTICES:
+        found = db.session.scalar(sa.select(Notice).where(Notice.building_id == buildings[slug].id, Notice.title_zh == tz))
+        report.count("notices", found is None)
+        if found is None:
+            db.session.add(Notice(building_id=buildings[slug].id, title_zh=tz, title_en=te, body_zh=bz, body_en=be, published_at=now - timedelta(days=days)))
+    for slug, days, hours, tz, te, dz, de, pz, pe, seats, people in EVENTS:
+        found = db.session.scalar(sa.select(Event).where(Event.building_id == buildings[slug].id, Event.title_zh == tz))
+        report.count("events", found is None)
+        if found is not None:
+            continue
+        start = (now + timedelta(days=days)).replace(hour=6, minute=0, second=0, microsecond=0)  # 14:00 Shanghai
+        event = Event(building_id=buildings[slug].id, title_zh=tz, title_en=te, description_zh=dz, description_en=de, place_zh=pz, place_en=pe,
+                      starts_at=start, ends_at=start + timedelta(hours=hours), seats=seats, registration_opens_at=now - timedelta(days=7),
+                      registration_closes_at=start - timedelta(hours=2))
+        db.session.add(event)
+        db.session.flush()
+        for i in range(people):
+            register(event.id, f"演示报名者{i + 1}", f"1390000{i:04d}")
+    db.session.flush()
+
+
 def _seed_api_key(report: SeedReport) -> None:
     """A fresh Open311 key for the demo client each run (only its hash is stored)."""
     from ..intake.models import ApiKey
@@ -275,5 +313,6 @@ def seed_demo(password: str | None = None, *, guide: bool = True) -> SeedReport:
         _seed_requests(report, buildings, departments)
         _seed_api_key(report)
         _seed_wall(report, buildings)
+        _seed_boards(report, buildings)
     db.session.flush()
     return report

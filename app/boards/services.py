@@ -1,0 +1,111 @@
+"""Writes of the boards: event registration with a waitlist.  The caller commits.
+
+A registration locks its event row first (``SELECT … FOR UPDATE`` on PostgreSQL; on
+SQLite every POST's transaction already holds the write lock, BEGIN IMMEDIATE), then
+reads the confirmed count it maintains: concurrent registrations queue on that lock, so
+an event is never overbooked and the waitlist keeps the order of arrival."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..core.timeutil import aware, utcnow
+from ..extensions import db
+from ..intake.forms import normalize_phone, normalize_text
+from .models import Event, Registration
+
+
+class RegistrationError(ValueError):
+    """A registration that cannot be taken (a translated, polite message)."""
+
+
+@dataclass
+class Registered:
+    registration: Registration
+    cancel_token: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _locked(event_id: int) -> Event:
+    stmt = sa.select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    event = db.session.scalar(stmt)
+    if event is None:
+        raise RegistrationError(_("This event does not exist."))
+    return event
+
+
+def register(event_id: int, name: str, phone: str | None, user=None) -> Registered:
+    event = _locked(event_id)
+    now = utcnow()
+    if aware(event.starts_at) <= now:
+        raise RegistrationError(_("This event has already taken place."))
+    if event.registration_opens_at and now < aware(event.registration_opens_at):
+        raise RegistrationError(_("Registration has not opened yet."))
+    if event.registration_closes_at and now > aware(event.registration_closes_at):
+        raise RegistrationError(_("Registration for this event is closed."))
+    number = normalize_phone(phone) if phone else None
+    if phone and number is None:
+        raise RegistrationError(_("Enter a mobile number (11 digits, starting with 1) or a landline with its area code, e.g. 021-58880000."))
+    if number is None and user is None:
+        raise RegistrationError(_("Enter a phone number."))
+    if number is not None:
+        existing = db.session.scalar(
+            sa.select(Registration).where(Registration.event_id == event.id, Registration.phone == number, Registration.status != "cancelled")
+        )
+        if existing is not None:
+            raise RegistrationError(_("This phone number is already registered for this event."))
+    last = db.session.scalar(sa.select(sa.func.max(Registration.position)).where(Registration.event_id == event.id)) or 0
+    confirmed = event.confirmed_count < event.seats
+    token = secrets.token_urlsafe(18)
+    # A cancelled registration keeps its phone; free the (event, phone) key for the new one.
+    if number is not None:
+        db.session.execute(
+            sa.update(Registration).where(Registration.event_id == event.id, Registration.phone == number, Registration.status == "cancelled").values(phone=None)
+        )
+    registration = Registration(
+        event_id=event.id, name=normalize_text(name)[:60], phone=number, user_id=getattr(user, "id", None),
+        status="confirmed" if confirmed else "waitlisted", position=last + 1, cancel_token_hash=token_hash(token), created_at=now,
+    )
+    db.session.add(registration)
+    if confirmed:
+        event.confirmed_count += 1
+    db.session.flush()
+    return Registered(registration, token)
+
+
+def cancel(token: str) -> tuple[Registration, Registration | None]:
+    """Cancel by the private link; a freed seat goes to the first on the waitlist.
+    Returns (the cancelled registration, the promoted one or None)."""
+    registration = db.session.scalar(sa.select(Registration).where(Registration.cancel_token_hash == token_hash(token)))
+    if registration is None:
+        raise RegistrationError(_("This cancellation link is not valid."))
+    event = _locked(registration.event_id)
+    db.session.refresh(registration)
+    if registration.status == "cancelled":
+        return registration, None
+    was_confirmed = registration.status == "confirmed"
+    registration.status = "cancelled"
+    promoted = None
+    if was_confirmed:
+        event.confirmed_count -= 1
+        promoted = db.session.scalar(
+            sa.select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == "waitlisted")
+            .order_by(Registration.position)
+            .limit(1)
+        )
+        if promoted is not None:
+            promoted.status = "confirmed"
+            event.confirmed_count += 1
+    db.session.flush()
+    return registration, promoted
