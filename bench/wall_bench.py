@@ -15,7 +15,9 @@ wishes spread over all buildings and the past year (Core bulk inserts), then ANA
 2. Pages: wrk -t2 -c8 (Python threads when wrk is missing) on /bare, /zh/wall/,
    /zh/wall/?sort=top and /zh/wall/?page=2 with HX-Request: true; once with the page
    cache on (the default: a repeat view is served from the cache per wall version) and
-   once with PAGE_CACHE_ENABLED=false (every request builds the page).  --rounds R
+   once with PAGE_CACHE_ENABLED=false (every request builds the page); and /zh/wall/
+   again with the cookies of a first view (a returning browser: wrk sends none, so
+   otherwise every answer with a CSRF token starts a new session).  --rounds R
    measures R interleaved passes over the URLs and reports medians (for a busy machine).
 3. Support: POST /zh/wall/<id>/support (HX-Request: true, X-CSRFToken from the session
    of GET /zh/wall/new) from --clients Python threads, each with its own connection and
@@ -178,19 +180,31 @@ def _start_server(url: str, instance: Path, cache: bool, log: Path) -> tuple[sub
             time.sleep(0.3)
 
 
+def _visitor_cookies(base: str) -> str:
+    """The cookies a browser holds after its first view of the wall (session with its CSRF
+    token, language): what a returning visitor sends."""
+    with urllib.request.urlopen(base + WALL, timeout=60) as response:  # noqa: S310 - loopback
+        response.read()
+        cookies = [value.split(";", 1)[0] for value in response.headers.get_all("Set-Cookie") or []]
+    if not any(c.startswith("loushi_session=") for c in cookies):
+        raise RuntimeError(f"GET {WALL} set no session cookie ({cookies})")
+    return "; ".join(cookies)
+
+
 def _pages(port: int, seconds: int, rounds: int) -> dict:
     """Median req/s per URL over ``rounds`` interleaved passes (bare, full, top, more, bare, …),
     so that the bare endpoint and the pages see the same load from elsewhere; plus the
     full page's ratio to bare in each pass."""
     base = f"http://127.0.0.1:{port}"
     load = _wrk if shutil.which("wrk") else _python_load
-    for path, headers in [("/bare", None), *PAGES.values()]:  # warm up both workers (one may still be booting)
+    urls = {**PAGES, "returning": (WALL, {"Cookie": _visitor_cookies(base)})}
+    for path, headers in [("/bare", None), *urls.values()]:  # warm up both workers (one may still be booting)
         load(base + path, 2, headers)
     out = {"load": os.getloadavg()[0]}
-    passes: dict[str, list[float]] = {"bare": [], **{label: [] for label in PAGES}}
+    passes: dict[str, list[float]] = {"bare": [], **{label: [] for label in urls}}
     for _ in range(rounds):
         passes["bare"].append(load(base + "/bare", seconds))
-        for label, (path, headers) in PAGES.items():
+        for label, (path, headers) in urls.items():
             passes[label].append(load(base + path, seconds, headers))
     out.update({label: statistics.median(values) for label, values in passes.items()})
     out["full_ratios"] = [full / bare for full, bare in zip(passes["full"], passes["bare"])]
@@ -362,14 +376,18 @@ def main() -> None:
     for r in results:
         print(f"\n{r['label']}, GET /zh/wall/ @N: " + "; ".join(_summary(sql) for sql in r["large"]["full"][3]))
     print("\nThroughput (req/s; ratio to the bare endpoint of the same server; load = 1-min load average before the run):\n")
-    print("| database | page cache | load | bare | /zh/wall/ (target ≥ 60 %) | ?sort=top | htmx ?page=2 | /zh/wall/ ÷ bare per pass |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| database | page cache | load | bare | /zh/wall/ (target ≥ 60 %) | ?sort=top | htmx ?page=2 | /zh/wall/ ÷ bare per pass "
+          "| /zh/wall/ with cookies |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print("(wrk sends no cookies: every answer that carries a CSRF token — the full page, and the cards' +1 forms of the\n"
+          "partial — starts a new session and sets its cookie; 'with cookies' sends the session and language cookies of a\n"
+          "first view, as a returning browser does.)\n")
     for r in results:
         for name, m in (("on (repeat view)", r["cached"]), ("off (every request builds)", r["cold"])):
             verdict = "met" if m["full"] / m["bare"] >= 0.60 else "missed"
             print(f"| {r['label']} | {name} | {m['load']:.2f} | {m['bare']:.0f} | {m['full']:.0f} ({m['full'] / m['bare']:.0%}, {verdict}) "
                   f"| {m['top']:.0f} ({m['top'] / m['bare']:.0%}) | {m['more']:.0f} ({m['more'] / m['bare']:.0%}) "
-                  f"| {', '.join(f'{x:.0%}' for x in m['full_ratios'])} |")
+                  f"| {', '.join(f'{x:.0%}' for x in m['full_ratios'])} | {m['returning']:.0f} ({m['returning'] / m['bare']:.0%}) |")
 
     print(f"\nSupport: POST /zh/wall/<id>/support, htmx, a new person per POST, page cache on "
           f"({args.clients} Python-thread clients, bare measured with the same clients):\n")

@@ -37,7 +37,7 @@ def token_hash(token: str) -> str:
 def _locked(event_id: int) -> Event:
     stmt = sa.select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
     if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=Event)  # the event row only, not its joined building
     event = db.session.scalar(stmt)
     if event is None:
         raise RegistrationError(_("This event does not exist."))
