@@ -93,11 +93,12 @@ def create_app(config=None) -> Flask:
 
     from .api.open311 import bp as open311_bp
     from .api.openapi import openapi_bp
+    from .boards.manage import bp as boards_manage_bp
     from .boards.routes import bp as boards_bp
     from .wall.manage import bp as wall_manage_bp
     from .wall.routes import bp as wall_bp
 
-    blueprints = [core_bp, auth_bp, council_bp, guide_bp, guide_manage_bp, hsds_bp, intake_bp, intake_staff_bp, open311_bp, openapi_bp, wall_bp, wall_manage_bp, boards_bp]
+    blueprints = [core_bp, auth_bp, council_bp, guide_bp, guide_manage_bp, hsds_bp, intake_bp, intake_staff_bp, open311_bp, openapi_bp, wall_bp, wall_manage_bp, boards_bp, boards_manage_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -50,8 +50,13 @@ MATRIX = {
     "wall_manage.project_from_wish": ("POST", MODERATORS, {}, 422),
     "wall_manage.resources": ("GET", MODERATORS),
     "wall_manage.resource_form": ("GET", MODERATORS),
+    "boards_manage.index": ("GET", MODERATORS),  # council members of the building, admins
+    "boards_manage.edit": ("GET", MODERATORS),
+    "boards_manage.delete": ("POST", MODERATORS, {}, 404),  # allowed, but decision 1 does not exist
+    "boards_manage.export_csv": ("GET", MODERATORS),
+    "boards_manage.export_xlsx": ("GET", MODERATORS),
 }
-URL_VALUES = {"lang_code": "en", "slug": "matrix-market-entry", "attachment_id": 1}
+URL_VALUES = {"lang_code": "en", "slug": "matrix-market-entry", "attachment_id": 1, "kind": "decisions", "item_id": 1}
 
 
 @pytest.fixture
@@ -112,6 +117,8 @@ def test_route_role_matrix(app, client, market_request, auth, endpoint, role):
     # an endpoint with several rules (…/new and …/<id>) is tested on the simplest
     rule = min((r for r in app.url_map.iter_rules() if r.endpoint == endpoint and method in r.methods), key=lambda r: len(r.arguments))
     values = dict(URL_VALUES, **market_request)
+    if endpoint.startswith("boards_manage."):
+        values["slug"] = "shanghai-tower"  # the council member's building
     url = rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]
     if role != "anonymous":
         assert auth.login(EMAIL[role]).status_code == 303

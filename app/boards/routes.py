@@ -275,3 +275,15 @@ def screen(slug: str):
         "now": utcnow(),
     }
     return render("boards/screen.html", "boards/_screen.html", **context)
+
+
+@bp.route("/<slug>/poster")
+def poster(slug: str):
+    """A printable A4 poster with the building's QR codes (board, request form, wish wall)."""
+    building = _building(slug)
+    codes = [
+        (_("This building's open board"), qr_svg(url_for("boards.board", slug=slug, _external=True), _("QR code of this building's board"))),
+        (_("File a request"), qr_svg(url_for("intake.new_request", building=slug, _external=True), _("QR code of the request form"))),
+        (_("Make a wish"), qr_svg(url_for("wall.new", building=slug, _external=True), _("QR code of the wish form"))),
+    ]
+    return render("boards/poster.html", building=building, codes=codes)

@@ -144,6 +144,7 @@ class Project(Bilingual, db.Model):
     title_zh: Mapped[str] = mapped_column(sa.String(160))
     title_en: Mapped[str] = mapped_column(sa.String(200), default="")
     progress: Mapped[int] = mapped_column(sa.SmallInteger, default=0)  # percent
+    milestones: Mapped[list | None] = mapped_column(sa.JSON)  # [{"title": …, "done": bool}]
     status: Mapped[str] = mapped_column(sa.String(12), default="active")  # active | done
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
