@@ -7,12 +7,13 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: help install translations run test test-sqlite test-postgres translations-update clean bench-guide
+.PHONY: help install translations run test test-sqlite test-postgres translations-update clean bench-guide bench-intake bench-wall bench-boards
 
 help:
 	@echo "make run    – serve the site with demo data on http://$(HOST):$(PORT)/ (SQLite under instance/)"
 	@echo "make test   – the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set"
 	@echo "make bench-guide – the service-guide benchmark (figures, not pass/fail)"
+	@echo "make bench-intake / bench-wall / bench-boards – the other benchmarks"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
@@ -55,3 +56,12 @@ clean:
 # Benchmarks (figures, not pass/fail): see bench/.
 bench-guide: translations
 	$(BIN)/python bench/guide_bench.py $(BENCH_ARGS)
+
+bench-intake: translations
+	$(BIN)/python bench/intake_bench.py $(BENCH_ARGS)
+
+bench-wall: translations
+	$(BIN)/python bench/wall_bench.py $(BENCH_ARGS)
+
+bench-boards: translations
+	$(BIN)/python bench/boards_bench.py $(BENCH_ARGS)
