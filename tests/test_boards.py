@@ -265,3 +265,23 @@ def test_demo_boards_have_a_full_event_with_a_waitlist(app, runner):
         assert full
         waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(Registration.event_id == full[0].id, Registration.status == "waitlisted"))
         assert waiting > 0
+
+
+def test_a_signed_in_person_registers_with_the_account(app, client, auth, demo):
+    from app.boards.models import Registration
+    from tests.conftest import csrf_from
+
+    event_id = _event(app, seats=3)
+    url = f"/zh/boards/shanghai-tower/events/{event_id}"
+    anonymous = client.post(url, data={"csrf_token": csrf_from(client.get(url).get_data(as_text=True)), "name": "路人", "phone": ""})
+    assert anonymous.status_code == 422 and "请填写联系电话" in text_of(anonymous)
+    auth.login("council@example.com")
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="Council Member 楼事会委员"' in page
+    first = client.post(url, data={"csrf_token": csrf_from(page), "name": "Council Member 楼事会委员", "phone": ""})
+    assert first.status_code == 200 and "您已报名成功" in text_of(first)
+    again = client.post(url, data={"csrf_token": csrf_from(page), "name": "Council Member 楼事会委员", "phone": ""})
+    assert again.status_code == 422 and "您已报名此活动" in text_of(again)
+    with app.app_context():
+        regs = db.session.scalars(sa.select(Registration).where(Registration.event_id == event_id)).all()
+        assert len(regs) == 1 and regs[0].user_id is not None and regs[0].phone is None

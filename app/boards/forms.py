@@ -12,7 +12,8 @@ from ..intake.forms import Clean, Phone
 
 class RegistrationForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=60), Clean(1)])
-    phone = StringField(_l("Phone"), validators=[DataRequired(message=_l("Enter a phone number.")), Length(max=30), Phone()])
+    # Required unless the person is signed in (then the account identifies them).
+    phone = StringField(_l("Phone"), validators=[Length(max=30), Phone()])
 
 
 # --- staff editing -------------------------------------------------------------------------

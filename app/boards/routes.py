@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..core.qr import qr_svg
 from ..core.rendering import render, wants_fragment
@@ -160,10 +161,13 @@ def event(slug: str, event_id: int):
     building = _building(slug)
     item = _event(building, event_id)
     form = RegistrationForm()
+    user = current_user if current_user.is_authenticated else None
+    if request.method == "GET" and user is not None and not form.name.data:
+        form.name.data = user.name
     if request.method == "POST":
         if form.validate():
             try:
-                done = register(item.id, form.name.data, form.phone.data)
+                done = register(item.id, form.name.data, (form.phone.data or "").strip() or None, user=user)
             except RegistrationError as exc:
                 db.session.rollback()
                 form.phone.errors = [str(exc)]

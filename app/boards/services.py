@@ -64,6 +64,10 @@ def register(event_id: int, name: str, phone: str | None, user=None) -> Register
         )
         if existing is not None:
             raise RegistrationError(_("This phone number is already registered for this event."))
+    if user is not None and db.session.scalar(
+        sa.select(Registration.id).where(Registration.event_id == event.id, Registration.user_id == user.id, Registration.status != "cancelled")
+    ):
+        raise RegistrationError(_("You are already registered for this event."))
     last = db.session.scalar(sa.select(sa.func.max(Registration.position)).where(Registration.event_id == event.id)) or 0
     confirmed = event.confirmed_count < event.seats
     token = secrets.token_urlsafe(18)
