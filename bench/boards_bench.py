@@ -21,7 +21,11 @@ again.
    EXPLAIN QUERY PLAN on SQLite) at the larger size.
 2. Under load: wrk -t2 -c8 (Python threads when wrk is missing) on /bare, the board and
    the index, with the app's default settings (the board and the index are not
-   page-cached).  --rounds R measures R interleaved passes and reports medians.
+   page-cached).  After each wrk run the requests wrk left queued are waited for (two
+   GETs of /bare), so a slow page does not slow the next measurement.  wrk stops after
+   the duration and its 2 s timeout keeps only the latency, so a very slow page (≥ 2 s
+   with 8 connections) loses up to 8 answers at the end.  --rounds R measures R
+   interleaved passes and reports medians.
 
 Rate limiting is off (RATELIMIT_ENABLED=false).  PostgreSQL: BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1/loushi_bench_boards, dropped and re-created).  The load
@@ -40,6 +44,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -205,6 +210,14 @@ def _explain(app, statements: list[tuple[str, object, float]]) -> list[tuple[str
 # --- 2. under load ----------------------------------------------------------------------------
 
 
+def _drain(base: str) -> None:
+    """Wait until the workers have answered what wrk left behind: when wrk stops, the
+    requests it had sent are still queued (a slow page leaves seconds of work), and the
+    next URL would be measured against them.  The listen queue is first in, first out."""
+    for _ in range(2):
+        urllib.request.urlopen(base + "/bare", timeout=300).close()  # noqa: S310 - loopback
+
+
 def _http(url: str, instance: Path, seconds: int, rounds: int, log: Path) -> dict:
     server, port = _start_server(url, instance, True, log)  # the defaults: page cache on (the board does not use it)
     base = f"http://127.0.0.1:{port}"
@@ -213,16 +226,22 @@ def _http(url: str, instance: Path, seconds: int, rounds: int, log: Path) -> dic
     try:
         for path in paths.values():  # warm up both workers (one may still be booting)
             load(base + path, 2)
+            _drain(base)
         out: dict = {"load": os.getloadavg()[0]}
         passes: dict[str, list[float]] = {label: [] for label in paths}
         for _ in range(rounds):
             for label, path in paths.items():
                 passes[label].append(load(base + path, seconds))
+                _drain(base)
     finally:
         server.terminate()
         server.wait(timeout=10)
     out.update({label: statistics.median(values) for label, values in passes.items()})
     return out
+
+
+def _div(a: float, b: float) -> float:
+    return a / b if b else float("nan")
 
 
 # --- one database -----------------------------------------------------------------------------
@@ -300,18 +319,19 @@ def main() -> None:
             h = m["http"]
             counts = "" if len(m["counts"]) == 1 else f" (varies: {m['counts']})"
             print(f"| {r['label']} | {m['total']:,} ({m['mine']:,} on {SLUG}) | {m['statements']}{counts} | {m['p50']:.1f} ms "
-                  f"(SQL {m['sql_ms']:.1f} ms) | {h['bare']:.0f} | {h['board']:.0f} ({h['board'] / h['bare']:.0%}) "
-                  f"| {h['index']:.0f} ({h['index'] / h['bare']:.0%}) | {h['load']:.2f} |")
-    print("\n(load = 1-min load average before the wrk runs; SQL = the statements' own time, median of 30 GETs)\n")
+                  f"(SQL {m['sql_ms']:.1f} ms) | {h['bare']:.0f} | {h['board']:.0f} ({_div(h['board'], h['bare']):.0%}) "
+                  f"| {h['index']:.0f} ({_div(h['index'], h['bare']):.0%}) | {h['load']:.2f} |")
+    print("\n(load = 1-min load average before the wrk runs; SQL = the statements' own time, median of 30 GETs; "
+          "on SQLite the count includes the app's explicit BEGIN)\n")
 
     print(f"| database | board req/s @{SMALL:,} ÷ @{args.requests:,} (target ≤ 2×) | p50 @{args.requests:,} ÷ @{SMALL:,} "
           f"| index req/s @{SMALL:,} ÷ @{args.requests:,} | statements constant? | time to load |")
     print("|---|---|---|---|---|---|")
     for r in results:
         s, l = r["small"], r["large"]
-        ratio = s["http"]["board"] / l["http"]["board"]
-        print(f"| {r['label']} | {ratio:.2f}× ({'met' if ratio <= 2 else 'missed'}) | {l['p50'] / s['p50']:.2f}× "
-              f"| {s['http']['index'] / l['http']['index']:.2f}× | {'yes' if s['statements'] == l['statements'] else 'NO'} "
+        ratio = _div(s["http"]["board"], l["http"]["board"])
+        print(f"| {r['label']} | {ratio:.2f}× ({'met' if ratio <= 2 else 'missed'}) | {_div(l['p50'], s['p50']):.2f}× "
+              f"| {_div(s['http']['index'], l['http']['index']):.2f}× | {'yes' if s['statements'] == l['statements'] else 'NO'} "
               f"| {r['load_s'][0]:.1f} s + {r['load_s'][1]:.1f} s |")
 
     for r in results:

@@ -90,15 +90,19 @@ def index():
     )
 
 
-def _twelve_months(today: date) -> list[str]:
-    months = []
+def _twelve_months(today: date) -> tuple[list[str], list[datetime]]:
+    """The last 12 months (YYYY-MM, oldest first) and their 13 boundaries (Shanghai midnight)."""
     year, month = today.year, today.month
-    for _ in range(12):
-        months.append(f"{year:04d}-{month:02d}")
+    starts = []
+    for _ in range(13):
+        starts.append((year, month))
         month -= 1
         if month == 0:
             year, month = year - 1, 12
-    return list(reversed(months))
+    firsts = list(reversed(starts[:12]))
+    nxt = (today.year + (today.month == 12), 1 if today.month == 12 else today.month + 1)
+    bounds = [datetime(y, m, 1, tzinfo=SHANGHAI).astimezone(timezone.utc) for y, m in firsts + [nxt]]
+    return [f"{y:04d}-{m:02d}" for y, m in firsts], bounds
 
 
 @bp.route("/<slug>")
@@ -108,12 +112,9 @@ def board(slug: str):
         abort(404)
     rates = Rates(*db.session.execute(request_figures(building.id)).one())
     today = datetime.now(SHANGHAI).date()
-    months = _twelve_months(today)
-    since = date(int(months[0][:4]), int(months[0][5:]), 1)
-    received_q, completed_q = monthly(building.id, since)
-    received = dict(db.session.execute(received_q).all())
-    completed = dict(db.session.execute(completed_q).all())
-    series = [(m, received.get(m, 0), completed.get(m, 0)) for m in months]
+    months, bounds = _twelve_months(today)
+    counts = db.session.execute(monthly(building.id, bounds)).one()
+    series = [(m, counts[2 * i], counts[2 * i + 1]) for i, m in enumerate(months)]
     needs_q, wishes_q = open_needs(building.id)
     members = sorted(building.council.members, key=lambda m: (list(COUNCIL_ROLES).index(m.role) if m.role in COUNCIL_ROLES else 99, m.position)) if building.council else []
     return render(

@@ -110,6 +110,9 @@ class ServiceRequest(db.Model):
     __table_args__ = (
         sa.Index("ix_service_request_stage_building", "stage", "building_id"),
         sa.Index("ix_service_request_stage_department", "stage", "department_id"),
+        # The boards' aggregates read only these (index-only scans per building).
+        sa.Index("ix_service_request_board_figures", "building_id", "stage", "first_response_on_time", "rating"),
+        sa.Index("ix_service_request_board_months", "building_id", "created_at", "stage", "resolved_at", "closed_at"),
     )
 
     @property

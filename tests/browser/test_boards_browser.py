@@ -79,6 +79,18 @@ def same_document(pg) -> bool:
     return pg.evaluate("() => window.__sameDocument === true")
 
 
+def count_polls(pg) -> None:
+    """Count the requests htmx starts from now on (counted in the page, as they start)."""
+    pg.evaluate("""() => {
+        window.__polls = 0;
+        document.addEventListener("htmx:beforeRequest", () => { window.__polls += 1; });
+    }""")
+
+
+def polls(pg) -> int:
+    return pg.evaluate("() => window.__polls")
+
+
 def click_and_wait(pg, locator, status: int = 200):
     with pg.expect_navigation() as navigation:
         locator.click()
@@ -154,14 +166,17 @@ def test_lobby_screen_refreshes_in_place(page, app, demo):
     expect(screen).to_contain_text(TITLE_EN)
     expect(screen).not_to_contain_text(SECOND_EN)
     mark_document(page)
+    count_polls(page)
 
     file_request_elsewhere(app, 1)
     make_event(app, seats=30, title_zh=SECOND_ZH, title_en=SECOND_EN, days=4)
     page.clock.run_for("00:30")  # half a minute: not polled yet
+    assert polls(page) == 0
     expect(received).to_have_text("0")
     expect(screen).not_to_contain_text(SECOND_EN)
 
     page.clock.run_for("00:35")  # past the minute: htmx asks for the screen again
+    assert polls(page) == 1
     expect(received).to_have_text("1")
     expect(screen).to_contain_text(SECOND_EN)
     expect(screen).to_contain_text(f"{TITLE_EN} · ")
@@ -171,6 +186,7 @@ def test_lobby_screen_refreshes_in_place(page, app, demo):
     # the swapped-in screen keeps polling
     file_request_elsewhere(app, 2)
     page.clock.run_for("01:05")
+    assert polls(page) == 2
     expect(received).to_have_text("2")
     expect(page.locator("#screen")).to_have_count(1)  # replaced, not nested
     assert same_document(page), "the lobby screen reloaded the page"
@@ -188,16 +204,20 @@ def test_seats_left_update_in_place(page, app, demo):
     expect(seats).to_have_attribute("hx-trigger", "every 15s")
     expect(seats).to_have_text(f"{seats_left(app, 'zh', 3)} / 3")
     mark_document(page)
+    count_polls(page)
 
     register_elsewhere(app, event_id, "13600000001")
     page.clock.run_for("00:10")  # not yet
+    assert polls(page) == 0
     expect(seats).to_have_text(f"{seats_left(app, 'zh', 3)} / 3")
     page.clock.run_for("00:06")
+    assert polls(page) == 1
     expect(seats).to_have_text(f"{seats_left(app, 'zh', 2)} / 3")
 
     register_elsewhere(app, event_id, "13600000002")
     register_elsewhere(app, event_id, "13600000003")
     page.clock.run_for("00:16")  # the swapped-in count keeps polling
+    assert polls(page) == 2
     expect(seats).to_have_text(tr(app, "zh", "Full: waitlist open"))
     expect(page.locator(f"#seats-{event_id}")).to_have_count(1)
     assert same_document(page), "the seat count reloaded the page"
