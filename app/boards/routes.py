@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -174,13 +174,30 @@ def event(slug: str, event_id: int):
                 form.phone.errors = [str(exc)]
             else:
                 db.session.commit()
-                return render("boards/registered.html", building=building, event=item, registration=done.registration,
-                              cancel_url=url_for("boards.cancel_registration", slug=slug, token=done.cancel_token, _external=True),
-                              masked=mask_phone(done.registration.phone))
+                # Post/Redirect/Get: a reload shows the confirmation again, not a second attempt.
+                session["registered"] = {"event": item.id, "token": done.cancel_token}
+                return redirect(url_for("boards.registered", slug=slug, event_id=item.id), code=303)
         return render("boards/event.html", building=building, event=item, form=form, status=422, now=utcnow())
     if wants_fragment() and request.args.get("part") == "seats":
         return render("boards/_seats.html", event=item)
     return render("boards/event.html", building=building, event=item, form=form, now=utcnow())
+
+
+@bp.route("/<slug>/events/<int:event_id>/registered")
+def registered(slug: str, event_id: int):
+    building = _building(slug)
+    item = _event(building, event_id)
+    info = session.get("registered") or {}
+    from .models import Registration
+
+    registration = None
+    if info.get("event") == item.id:
+        registration = db.session.scalar(sa.select(Registration).where(Registration.cancel_token_hash == token_hash(info.get("token", ""))))
+    if registration is None:
+        return redirect(url_for("boards.event", slug=slug, event_id=event_id), code=303)
+    return render("boards/registered.html", building=building, event=item, registration=registration,
+                  cancel_url=url_for("boards.cancel_registration", slug=slug, token=info["token"], _external=True),
+                  masked=mask_phone(registration.phone))
 
 
 @bp.route("/<slug>/cancel/<token>", methods=["GET", "POST"])
