@@ -37,7 +37,7 @@ FTS_TABLE = sa.literal_column("guide_search_fts")
 # This bounds the work of a broad word on a large guide: the index yields matches in
 # its own order and only the first SEARCH_CAP title matches and SEARCH_CAP matches
 # anywhere are scored, instead of every match.
-SEARCH_CAP = 200
+SEARCH_CAP = 100
 TITLE_BONUS = 1000.0  # any title match ranks above every body-only match
 
 
