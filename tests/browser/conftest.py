@@ -107,3 +107,54 @@ def nojs_page(browser, live_server):
     pg.problems = problems
     yield pg
     context.close()
+
+
+# --- helpers shared by the journeys --------------------------------------------------------
+
+
+@pytest.fixture
+def new_context(browser, live_server):
+    """Open more browser contexts (own cookies: another person) in one test."""
+    opened = []
+
+    def open_page(javascript: bool, locale: str = "zh-CN"):
+        context, pg, problems = _new_page(browser, live_server, javascript, locale)
+        pg.problems = problems
+        opened.append(context)
+        return pg
+
+    yield open_page
+    for context in opened:
+        context.close()
+
+
+def tr(app, lang: str, text, **params) -> str:
+    """``text`` (a msgid or a lazy string) as the app shows it in ``lang`` right now."""
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(f"/{lang}/"), force_locale(lang):
+        return gettext(text, **params) if isinstance(text, str) else str(text)
+
+
+def zh_date(app, value) -> str:
+    from flask_babel import force_locale, format_date
+
+    with app.test_request_context("/zh/"), force_locale("zh"):
+        return format_date(value)
+
+
+def mark_document(pg) -> None:
+    """A flag that survives only while no full navigation happens."""
+    pg.evaluate("() => { window.__sameDocument = true; }")
+
+
+def same_document(pg) -> bool:
+    return pg.evaluate("() => window.__sameDocument === true")
+
+
+def click_and_wait(pg, locator, status: int = 200):
+    with pg.expect_navigation() as navigation:
+        locator.click()
+    response = navigation.value
+    assert response is not None and response.status == status, (response and response.status, pg.url)
+    return response

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser.conftest import _new_page
+from tests.browser.conftest import click_and_wait, mark_document, same_document, tr, zh_date
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -32,51 +32,11 @@ DECISION = "物业在北广场划设15分钟临停区，交警加强巡查"
 HELD_ON = date(2026, 11, 20)
 
 
-def tr(app, lang: str, text, **params) -> str:
-    """``text`` (a msgid or a lazy string) as the app shows it in ``lang`` right now."""
-    from flask_babel import force_locale, gettext
-
-    with app.test_request_context(f"/{lang}/"), force_locale(lang):
-        return gettext(text, **params) if isinstance(text, str) else str(text)
-
-
 def seats_left(app, lang: str, num: int) -> str:
     from flask_babel import force_locale, ngettext
 
     with app.test_request_context(f"/{lang}/"), force_locale(lang):
         return ngettext("%(num)d seat left", "%(num)d seats left", num)
-
-
-def zh_date(app, value: date) -> str:
-    from flask_babel import force_locale, format_date
-
-    with app.test_request_context("/zh/"), force_locale("zh"):
-        return format_date(value)
-
-
-@pytest.fixture
-def new_context(browser, live_server):
-    """Open more browser contexts (own cookies: another person) in one test."""
-    opened = []
-
-    def open_page(javascript: bool, locale: str = "zh-CN"):
-        context, pg, problems = _new_page(browser, live_server, javascript, locale)
-        pg.problems = problems
-        opened.append(context)
-        return pg
-
-    yield open_page
-    for context in opened:
-        context.close()
-
-
-def mark_document(pg) -> None:
-    """A flag that survives only while no full navigation happens."""
-    pg.evaluate("() => { window.__sameDocument = true; }")
-
-
-def same_document(pg) -> bool:
-    return pg.evaluate("() => window.__sameDocument === true")
 
 
 def count_polls(pg) -> None:
@@ -89,14 +49,6 @@ def count_polls(pg) -> None:
 
 def polls(pg) -> int:
     return pg.evaluate("() => window.__polls")
-
-
-def click_and_wait(pg, locator, status: int = 200):
-    with pg.expect_navigation() as navigation:
-        locator.click()
-    response = navigation.value
-    assert response is not None and response.status == status, (response and response.status, pg.url)
-    return response
 
 
 # --- rows made on the server side (what other people do meanwhile) --------------------------

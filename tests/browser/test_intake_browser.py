@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import _new_page
+from tests.browser.conftest import mark_document, same_document, tr
 from tests.conftest import DEMO_PASSWORD
 from tests.guide_fixtures import make_entries
 
@@ -31,14 +31,6 @@ MASKED = "138****5678"
 DESCRIPTION = "我们想在大厦 B1 开设员工咖啡厅。需要办理食品经营许可证。请问需要哪些材料"
 
 
-def tr(app, lang: str, text) -> str:
-    """``text`` (a msgid or a lazy string) as the app shows it in ``lang`` right now."""
-    from flask_babel import force_locale, gettext
-
-    with app.test_request_context(f"/{lang}/"), force_locale(lang):
-        return gettext(text) if isinstance(text, str) else str(text)
-
-
 def stage_label(app, lang: str, stage: str) -> str:
     from app.intake.models import STAGES
 
@@ -55,31 +47,6 @@ def phone_error(app, lang: str) -> str:
 def service(app, demo):
     make_entries(app)
     return SERVICE
-
-
-@pytest.fixture
-def new_context(browser, live_server):
-    """Open more browser contexts (own cookies: another person) in one test."""
-    opened = []
-
-    def open_page(javascript: bool, locale: str = "en-US"):
-        context, pg, problems = _new_page(browser, live_server, javascript, locale)
-        pg.problems = problems
-        opened.append(context)
-        return pg
-
-    yield open_page
-    for context in opened:
-        context.close()
-
-
-def mark_document(pg) -> None:
-    """A flag that survives only while no full navigation happens."""
-    pg.evaluate("() => { window.__sameDocument = true; }")
-
-
-def same_document(pg) -> bool:
-    return pg.evaluate("() => window.__sameDocument === true")
 
 
 # --- the requester --------------------------------------------------------------------
@@ -247,7 +214,7 @@ def test_closed_loop_with_javascript(page, new_context, app, service):
     number, code = read_receipt(requester, app)
     requester.problems.assert_clean()
 
-    staff = new_context(javascript=True)
+    staff = new_context(javascript=True, locale="en-US")
     handle_as_staff(staff, number, javascript=True, reply_text="许可证材料清单已发到您的邮箱，请到三楼窗口提交。")
 
     rate_and_close(requester, app, number, "许可证材料清单已发到您的邮箱，请到三楼窗口提交。")
@@ -271,7 +238,7 @@ def test_closed_loop_without_javascript(nojs_page, new_context, app, service):
     number, code = read_receipt(requester, app)
     requester.problems.assert_clean(expected_statuses=(422,))
 
-    staff = new_context(javascript=False)
+    staff = new_context(javascript=False, locale="en-US")
     handle_as_staff(staff, number, javascript=False, reply_text="Please bring the floor plan to the window on floor 3.")
 
     rate_and_close(requester, app, number, "Please bring the floor plan to the window on floor 3.")

@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import _new_page
+from tests.browser.conftest import click_and_wait, mark_document, same_document, tr, zh_date
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -30,54 +30,6 @@ PLAN = "每周三 12:15 在 B1 多功能厅上课"
 TARGET = date(2026, 12, 20)
 RESULT = "瑜伽课已开课，每周约 30 人参加"
 OTHER_WISH = "希望大堂多放几把椅子"
-
-
-def tr(app, lang: str, text, **params) -> str:
-    """``text`` (a msgid or a lazy string) as the app shows it in ``lang`` right now."""
-    from flask_babel import force_locale, gettext
-
-    with app.test_request_context(f"/{lang}/"), force_locale(lang):
-        return gettext(text, **params) if isinstance(text, str) else str(text)
-
-
-def zh_date(app, value: date) -> str:
-    from flask_babel import force_locale, format_date
-
-    with app.test_request_context("/zh/"), force_locale("zh"):
-        return format_date(value)
-
-
-@pytest.fixture
-def new_context(browser, live_server):
-    """Open more browser contexts (own cookies: another person) in one test."""
-    opened = []
-
-    def open_page(javascript: bool, locale: str = "zh-CN"):
-        context, pg, problems = _new_page(browser, live_server, javascript, locale)
-        pg.problems = problems
-        opened.append(context)
-        return pg
-
-    yield open_page
-    for context in opened:
-        context.close()
-
-
-def mark_document(pg) -> None:
-    """A flag that survives only while no full navigation happens."""
-    pg.evaluate("() => { window.__sameDocument = true; }")
-
-
-def same_document(pg) -> bool:
-    return pg.evaluate("() => window.__sameDocument === true")
-
-
-def click_and_wait(pg, locator, status: int = 200):
-    with pg.expect_navigation() as navigation:
-        locator.click()
-    response = navigation.value
-    assert response is not None and response.status == status, (response and response.status, pg.url)
-    return response
 
 
 def approved_wish(app, text: str) -> int:
