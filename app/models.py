@@ -1,6 +1,6 @@
 """Imports every model so that Alembic and SQLAlchemy relationships see them all."""
 
-from .auth.models import User, user_building  # noqa: F401
+from .auth.models import AccountToken, RecoveryCode, User, user_building  # noqa: F401
 from .boards.models import Building, Council, CouncilMember, Decision, Event, Notice, Registration, Street  # noqa: F401
 from .core.mail import OutboxMail  # noqa: F401
 from .core.models import AuditLog  # noqa: F401

@@ -12,17 +12,22 @@ from app.extensions import db
 from app.guide.models import Department
 from tests.conftest import csrf_from
 
-ROLES = ("anonymous", "admin", "council", "staff")
-EMAIL = {"admin": "admin@example.com", "council": "council@example.com", "staff": "staff@example.com"}
+ROLES = ("anonymous", "admin", "council", "staff", "observer")
+EMAIL = {"admin": "admin@example.com", "council": "council@example.com", "staff": "staff@example.com", "observer": "observer@example.com"}
 
 STAFF = {"admin", "council", "staff"}
+WORKSPACE = STAFF | {"observer"}  # observers: read-only, the buildings of their street
 EDITORS = {"admin", "staff"}  # staff of the entry's department (market), and admins
 MODERATORS = {"admin", "council"}  # the wish is in the council member's building
 # endpoint → (method, roles allowed[, form data, status when allowed]); every staff
 # endpoint must be listed here.  The request under test is the market department's, in
 # the council member's building, so staff (market), council and admins all reach it.
 MATRIX = {
-    "council.dashboard": ("GET", STAFF),
+    "council.dashboard": ("GET", WORKSPACE),
+    # dashboard
+    # audit viewer
+    # user administration
+    # account
     "guide_manage.index": ("GET", EDITORS),
     "guide_manage.new": ("GET", EDITORS),
     "guide_manage.edit": ("GET", EDITORS),

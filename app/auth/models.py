@@ -18,7 +18,13 @@ ROLES: dict[str, object] = {
     "admin": _l("District administrator"),
     "council": _l("Council member"),
     "staff": _l("Department staff"),
+    "observer": _l("Observer (read-only)"),
 }
+# Roles whose scope is a set of buildings (user_building); staff have one department.
+BUILDING_ROLES = ("council", "observer")
+
+# One-time links sent by e-mail: an invitation sets the first password, a reset a new one.
+TOKEN_PURPOSES = ("invite", "reset")
 
 user_building = sa.Table(
     "user_building",
@@ -26,6 +32,9 @@ user_building = sa.Table(
     sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("building_id", sa.ForeignKey("building.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+UNUSABLE_PASSWORD = "!"
 
 
 def new_session_token() -> str:
@@ -48,17 +57,41 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    password_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    deactivated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Two-step sign-in (TOTP, RFC 6238): the base32 secret once confirmed, and the last
+    # time step accepted, so a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Notification preferences (security notices are always sent).
+    notify_new: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    notify_updates: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
 
     department = relationship("Department", lazy="joined")
     buildings = relationship("Building", secondary=user_building, lazy="selectin", order_by="Building.slug")
 
-    __table_args__ = (sa.CheckConstraint("role IN ('admin', 'council', 'staff')", name="role"),)
+    __table_args__ = (sa.CheckConstraint("role IN ('admin', 'council', 'staff', 'observer')", name="role"),)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
+    def clear_password(self) -> None:
+        """No password yet (an invited person sets one through the e-mailed link)."""
+        self.password_hash = UNUSABLE_PASSWORD
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash) and self.password_hash != UNUSABLE_PASSWORD
+
     def check_password(self, password: str) -> bool:
+        if not self.has_password:
+            return False
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def totp_enabled(self) -> bool:
+        return bool(self.totp_secret and self.totp_enabled_at)
 
     def revoke_sessions(self) -> None:
         self.session_token = new_session_token()
@@ -82,3 +115,33 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class AccountToken(db.Model):
+    """A one-time link (invitation or password reset).  Only the SHA-256 of the token is
+    stored; it expires, and using it (or issuing a newer one) spends it."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(16))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    user = relationship("User", lazy="joined")
+
+    __table_args__ = (sa.CheckConstraint("purpose IN ('invite', 'reset')", name="purpose"),)
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code for two-step sign-in (stored hashed)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

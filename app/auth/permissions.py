@@ -18,6 +18,9 @@ Rule = Callable[[Any, Any], bool]
 _RULES: dict[str, Rule] = {}
 
 STAFF_ROLES = ("admin", "council", "staff")
+# Everyone with a workspace: staff, and observers (read-only, e.g. a street office,
+# scoped to buildings like a council member).
+WORKSPACE_ROLES = (*STAFF_ROLES, "observer")
 
 
 def register(name: str, rule: Rule) -> None:
@@ -51,7 +54,8 @@ def _in_department(user, department) -> bool:
     return user.role == "staff" and user.department_id == department.id
 
 
-register("workspace.view", lambda u, _t: u.role in STAFF_ROLES)
+register("workspace.view", lambda u, _t: u.role in WORKSPACE_ROLES)
+register("account.self", lambda u, _t: u.role in WORKSPACE_ROLES)
 register("users.manage", lambda u, _t: _is_admin(u))
 register("audit.view", lambda u, _t: u.role in ("admin", "council"))
 register("building.manage", _in_building)

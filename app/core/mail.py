@@ -22,7 +22,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -90,6 +90,15 @@ def _single_address(to: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(part.strip() for part in (text or "").splitlines() if part.strip())
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail, also from a command (``SITE_URL``)."""
+    values = {k: v for k, v in values.items() if v is not None}
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["SITE_URL"]):
+        return url_for(endpoint, _external=True, **values)
 
 
 def queue_mail(to: str, subject: str, body: str, *, lang: str, kind: str, ref: str | None = None) -> OutboxMail:

@@ -20,6 +20,7 @@ DEMO_ACCOUNTS = (
     ("admin@example.com", "admin", "District Admin 区管理员", (), None),
     ("council@example.com", "council", "Council Member 楼事会委员", ("shanghai-tower",), None),
     ("staff@example.com", "staff", "Department Staff 部门工作人员", (), "market"),
+    ("observer@example.com", "observer", "Street Office Observer 街道观察员", ("shanghai-tower", "jin-mao-tower"), None),
 )
 
 

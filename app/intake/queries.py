@@ -76,7 +76,7 @@ def scope_condition(user):
             return sa.false()
         cohandled = sa.select(RequestDepartment.request_id).where(RequestDepartment.department_id == user.department_id)
         return sa.or_(ServiceRequest.department_id == user.department_id, ServiceRequest.id.in_(cohandled))
-    if user.role == "council":
+    if user.role in ("council", "observer"):
         ids = list(user.building_ids)
         return ServiceRequest.building_id.in_(ids) if ids else sa.false()
     return sa.false()
@@ -89,7 +89,7 @@ def in_scope(user, req: ServiceRequest) -> bool:
         return user.department_id is not None and (
             req.department_id == user.department_id or any(c.department_id == user.department_id for c in req.cohandlers)
         )
-    if user.role == "council":
+    if user.role in ("council", "observer"):
         return req.building_id in user.building_ids
     return False
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..core import audit
-from ..core.mail import queue_mail
+from ..core.mail import external_url, queue_mail
 from ..core.timeutil import utcnow
 from ..core.uploads import StoredFile, delete_stored
 from ..core.workdays import SHANGHAI, calendar, due_date
@@ -327,15 +327,6 @@ def reveal_contact(req: ServiceRequest, actor) -> None:
 
 # --- notifications -----------------------------------------------------------------
 
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail, also from a command (``SITE_URL``)."""
-    values = {k: v for k, v in values.items() if v is not None}
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["SITE_URL"]):
-        return url_for(endpoint, _external=True, **values)
-
-
 def _notify_requester(req: ServiceRequest, what: str, code: str | None = None, body: str = "") -> None:
     if not req.email or req.personal_data_purged_at is not None:
         return
@@ -381,7 +372,11 @@ def _notify_council(req: ServiceRequest) -> None:
 def _notify_staff(req: ServiceRequest, users: sa.Select, what: str) -> None:
     from flask import render_template
 
+    # Each person's preferences (account page): new requests, and later events.
+    wants = (lambda u: u.notify_new) if what in ("new", "building") else (lambda u: u.notify_updates)
     for user in db.session.scalars(users).unique().all():
+        if not wants(user):
+            continue
         lang = user.locale if user.locale in ("zh", "en") else "zh"
         with force_locale(lang):
             subject = {
