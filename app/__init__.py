@@ -83,9 +83,12 @@ def create_app(config=None) -> Flask:
 
     from . import models  # noqa: F401  (every model, for Alembic and relationships)
     from .api.hsds import bp as hsds_bp
+    from .auth.account import bp as account_bp
     from .auth.routes import bp as auth_bp
     from .core.routes import bp as core_bp
+    from .council.audit import bp as audit_bp
     from .council.routes import bp as council_bp
+    from .council.users import bp as users_bp
     from .guide.manage import bp as guide_manage_bp
     from .guide.routes import bp as guide_bp
     from .intake.routes import bp as intake_bp
@@ -98,7 +101,7 @@ def create_app(config=None) -> Flask:
     from .wall.manage import bp as wall_manage_bp
     from .wall.routes import bp as wall_bp
 
-    blueprints = [core_bp, auth_bp, council_bp, guide_bp, guide_manage_bp, hsds_bp, intake_bp, intake_staff_bp, open311_bp, openapi_bp, wall_bp, wall_manage_bp, boards_bp, boards_manage_bp]
+    blueprints = [core_bp, auth_bp, council_bp, audit_bp, guide_bp, guide_manage_bp, hsds_bp, intake_bp, intake_staff_bp, open311_bp, openapi_bp, wall_bp, wall_manage_bp, boards_bp, boards_manage_bp, account_bp, users_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

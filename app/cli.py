@@ -7,7 +7,7 @@ import sys
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
 from .config import BASE_DIR
 from .extensions import db
@@ -44,8 +44,8 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("create-user")
     @click.argument("email")
-    @click.option("--role", type=click.Choice(["admin", "council", "staff"]), required=True)
-    @click.option("--building", "buildings", multiple=True, help="Building slug (council members; repeatable).")
+    @click.option("--role", type=click.Choice(["admin", "council", "staff", "observer"]), required=True)
+    @click.option("--building", "buildings", multiple=True, help="Building slug (council members and observers; repeatable).")
     @click.option("--department", help="Department code (department staff).")
     @click.option("--name", default="", help="Display name.")
     @click.password_option(help="Prompted for when omitted.")
@@ -66,8 +66,11 @@ def register_cli(app: Flask) -> None:
             dept = db.session.scalar(sa.select(Department).where(Department.code == department))
             if dept is None:
                 raise click.UsageError(f"no department with code {department!r}")
+        from flask_babel import force_locale
+
         try:
-            user = create_user(email, password, role, name=name, buildings=found, department=dept)
+            with current_app.test_request_context("/en/"), force_locale("en"):  # messages in English on the console
+                user = create_user(email, password, role, name=name, buildings=found, department=dept)
         except UserError as exc:
             raise click.UsageError(str(exc)) from exc
         db.session.commit()

@@ -96,6 +96,10 @@ class Config:
         self.WALL_SUPPORT_LIMIT = os.environ.get("WALL_SUPPORT_LIMIT") or "60 per minute"
         self.WALL_REPORT_LIMIT = os.environ.get("WALL_REPORT_LIMIT") or "10 per hour"
         self.WALL_MIN_FILL_SECONDS = _int("WALL_MIN_FILL_SECONDS", 3)
+        # Two-step sign-in (TOTP) is required of these roles (comma-separated); others may turn it on.
+        self.TOTP_REQUIRED_ROLES = tuple(
+            r.strip() for r in (os.environ.get("TOTP_REQUIRED_ROLES") or "admin").split(",") if r.strip()
+        )
         self.EVENT_REGISTER_LIMIT = os.environ.get("EVENT_REGISTER_LIMIT") or "10 per hour"
         self.WALL_SENSITIVE_WORDS_FILE = os.environ.get("WALL_SENSITIVE_WORDS_FILE") or None
         # Links in e-mails sent outside a web request (commands, the API's workers).
@@ -124,6 +128,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_IP = "20 per 10 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
+    TWO_STEP_LIMIT = "5 per 10 minutes"  # wrong codes per account
+    RESET_LIMIT = "5 per hour"  # "forgot password" requests per address and per IP
+    TWO_STEP_PENDING_SECONDS = 300  # between the password and the code
     SEND_FILE_MAX_AGE_DEFAULT = 3600
 
 

@@ -94,12 +94,12 @@ def test_next_is_validated(target, expected):
 def test_login_follows_a_safe_next_and_ignores_an_unsafe_one(client, demo):
     page = client.get("/zh/login?next=/en/council/")
     assert 'value="/en/council/"' in page.get_data(as_text=True)
-    response = client.post("/zh/login", data={"email": "admin@example.com", "password": DEMO_PASSWORD, "next": "/en/council/", "csrf_token": csrf_from(page.get_data(as_text=True))})
+    response = client.post("/zh/login", data={"email": "council@example.com", "password": DEMO_PASSWORD, "next": "/en/council/", "csrf_token": csrf_from(page.get_data(as_text=True))})
     assert response.location == "/en/council/"
     client.post("/zh/logout", data={"csrf_token": csrf_from(client.get("/zh/council/").get_data(as_text=True))})
     page = client.get("/zh/login?next=https://evil.example/")
     assert re.search(r'<input id="next" name="next" type="hidden" value="">', page.get_data(as_text=True))
-    response = client.post("/zh/login", data={"email": "admin@example.com", "password": DEMO_PASSWORD, "next": "https://evil.example/", "csrf_token": csrf_from(page.get_data(as_text=True))})
+    response = client.post("/zh/login", data={"email": "council@example.com", "password": DEMO_PASSWORD, "next": "https://evil.example/", "csrf_token": csrf_from(page.get_data(as_text=True))})
     assert response.location == "/zh/council/"
 
 

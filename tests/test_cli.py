@@ -28,7 +28,7 @@ def test_seed_demo_creates_realistic_data_and_is_idempotent(app, runner):
     assert "admin@example.com" in result.output and "council@example.com" in result.output
     with app.app_context():
         first = _counts()
-        assert first["Building"] >= 12 and first["Department"] == 18 and first["User"] == 3
+        assert first["Building"] >= 12 and first["Department"] == 18 and first["User"] == 4
         from app.guide.models import GuideEntry
 
         entries = db.session.scalars(sa.select(GuideEntry)).all()

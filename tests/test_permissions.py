@@ -26,15 +26,34 @@ MATRIX = {
     "council.dashboard": ("GET", WORKSPACE),
     # dashboard
     # audit viewer
+    "audit.index": ("GET", {"admin", "council"}),
+    "audit.export_csv": ("GET", {"admin", "council"}),
     # user administration
+    # (account ids differ from test to test on PostgreSQL, whose sequences survive the wipe,
+    # so the per-person routes are tried on user 999999: past the guard, a 404)
+    "users.index": ("GET", {"admin"}),
+    "users.new": ("GET", {"admin"}),
+    "users.edit": ("GET", {"admin"}, None, 404),
+    "users.deactivate": ("POST", {"admin"}, {}, 404),
+    "users.reactivate": ("POST", {"admin"}, {}, 404),
+    "users.send_reset": ("POST", {"admin"}, {}, 404),
+    "users.reset_two_step": ("POST", {"admin"}, {}, 404),
+    "users.team": ("GET", {"admin", "council", "observer"}),
     # account
+    "account.index": ("GET", WORKSPACE),
+    "account.preferences": ("POST", WORKSPACE, {"locale": "en", "notify_new": "y"}, 303),
+    "account.password": ("GET", WORKSPACE),
+    "account.two_step": ("GET", WORKSPACE),
+    "account.two_step_enable": ("POST", WORKSPACE, {"code": "000000"}, {"admin": 303, "*": 422}),  # admin: already on
+    "account.recovery_codes": ("POST", WORKSPACE, {"codes-password": "wrong"}, {"admin": 422, "*": 303}),  # others: not on
+    "account.two_step_disable": ("POST", WORKSPACE, {"off-password": "wrong"}, 303),  # admin: required; others: not on
     "guide_manage.index": ("GET", EDITORS),
     "guide_manage.new": ("GET", EDITORS),
     "guide_manage.edit": ("GET", EDITORS),
     "guide_manage.history": ("GET", EDITORS),
     "guide_manage.change_status": ("POST", EDITORS, {"status": "suspended"}, 303),
-    "intake_staff.index": ("GET", STAFF),
-    "intake_staff.detail": ("GET", STAFF),
+    "intake_staff.index": ("GET", WORKSPACE),
+    "intake_staff.detail": ("GET", WORKSPACE),
     "intake_staff.bulk_assign": ("POST", STAFF, {}, 303),
     "intake_staff.stage": ("POST", STAFF, {"stage": "assigned"}, 303),
     "intake_staff.reply_to": ("POST", STAFF, {"body": "Internal check", "visibility": "internal"}, 303),
@@ -61,7 +80,7 @@ MATRIX = {
     "boards_manage.export_csv": ("GET", MODERATORS),
     "boards_manage.export_xlsx": ("GET", MODERATORS),
 }
-URL_VALUES = {"lang_code": "en", "slug": "matrix-market-entry", "attachment_id": 1, "kind": "decisions", "item_id": 1}
+URL_VALUES = {"lang_code": "en", "slug": "matrix-market-entry", "attachment_id": 1, "kind": "decisions", "item_id": 1, "user_id": 999999}
 
 
 @pytest.fixture
@@ -132,6 +151,8 @@ def test_route_role_matrix(app, client, market_request, auth, endpoint, role):
     else:
         token = csrf_from(client.get("/en/login" if role == "anonymous" else "/en/council/").get_data(as_text=True))
         response = client.post(url, data={"csrf_token": token, **(data or {})})
+    if isinstance(ok, dict):  # the allowed answer differs by role
+        ok = ok.get(role, ok["*"])
     if role in allowed:
         assert response.status_code == (ok or 200)
     elif role == "anonymous":

@@ -109,7 +109,7 @@ def test_session_and_remember_cookies_are_locked_down_in_production(tmp_path, mo
     token = csrf_from(page.get_data(as_text=True))
     response = client.post(
         "/zh/login",
-        data={"email": "admin@example.com", "password": DEMO_PASSWORD, "remember": "y", "csrf_token": token},
+        data={"email": "council@example.com", "password": DEMO_PASSWORD, "remember": "y", "csrf_token": token},
         base_url="https://localhost",
         headers={"Referer": "https://localhost/zh/login"},
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable
 
-from flask import abort
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import login_manager
@@ -71,10 +71,20 @@ def can(name: str, target: Any = None, user: Any = None) -> bool:
     return bool(rule(user, target))
 
 
+# Pages a person who must set up two-step sign-in can still reach (the set-up itself).
+TWO_STEP_SETUP_ENDPOINTS = {"account.two_step", "account.two_step_enable"}
+
+
 def require(name: str, target: Any = None) -> None:
-    """Abort unless the signed-in person holds ``name``: anonymous → login, else 403."""
+    """Abort unless the signed-in person holds ``name``: anonymous → login, else 403.
+    Someone whose role requires two-step sign-in and who has not set it up yet is sent
+    to the set-up page first, whatever they asked for."""
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
+    from .totp import needs_setup
+
+    if needs_setup(current_user) and request.endpoint not in TWO_STEP_SETUP_ENDPOINTS:
+        abort(redirect(url_for("account.two_step"), code=303))
     if not can(name, target):
         abort(403)
 

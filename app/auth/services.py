@@ -32,7 +32,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (one answer for every
     kind of failure)."""
     user = db.session.scalar(user_by_email(email))
-    if user is None:
+    if user is None or not user.has_password:
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not user.check_password(password) or not user.active:
@@ -40,9 +40,9 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def record_login(user: User) -> None:
+def record_login(user: User, *, two_step: bool = False) -> None:
     user.last_login_at = utcnow()
-    audit.record("auth.login", user, actor=user)
+    audit.record("auth.login", user, actor=user, after={"two_step": two_step})
 
 
 def sign_out(user: User) -> None:

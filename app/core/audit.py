@@ -1,14 +1,55 @@
 """Write audit records.  Services call ``record`` inside the same transaction as the
-change it describes, so a change and its record are committed (or lost) together."""
+change it describes, so a change and its record are committed (or lost) together.
+
+The building of a record (what scopes it to a council member's view) is taken from the
+target when not given: its ``building_id``, or its own id when it is a building.  Phone
+numbers never reach the log: any value in ``before``/``after`` that holds one is stored
+masked (138****5678), the same way staff views show them."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_login import current_user
 
 from ..extensions import db
 from .models import AuditLog
+
+# A mainland mobile (11 digits from 13…19, optional +86 and single spaces or dashes
+# between digits) or a landline with its area code (021-58880000), standing alone.
+_PHONE = re.compile(
+    r"(?<![\d*])(?:(?:\+|00)?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8})(?![\d*])"
+    r"|(?<![\d*])(0\d{2,3})[\s-]?(\d{7,8})(?![\d*])"
+)
+
+
+def _mask_match(match: re.Match) -> str:
+    if match.group(1):
+        digits = re.sub(r"\D", "", match.group(1))
+        return f"{digits[:3]}****{digits[-4:]}"
+    number = match.group(3)
+    return f"{match.group(2)}-{'*' * (len(number) - 4)}{number[-4:]}"
+
+
+def mask_phones(value: Any) -> Any:
+    """``value`` with every phone number in its strings masked (dicts and lists walked)."""
+    if isinstance(value, str):
+        return _PHONE.sub(_mask_match, value)
+    if isinstance(value, dict):
+        return {k: mask_phones(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_phones(v) for v in value]
+    return value
+
+
+def _building_of(target: Any) -> int | None:
+    if target is None:
+        return None
+    if getattr(target, "__tablename__", None) == "building":
+        return getattr(target, "id", None)
+    return getattr(target, "building_id", None)
+
 
 def record(
     action: str,
@@ -28,14 +69,16 @@ def record(
         target_type = target_type or getattr(target, "__tablename__", type(target).__name__.lower())
         if target_id is None:
             target_id = getattr(target, "id", None)
+    if building_id is None:
+        building_id = _building_of(target)
     entry = AuditLog(
         action=action,
         target_type=target_type or "",
         target_id=None if target_id is None else str(target_id),
         actor_id=getattr(actor, "id", None),
         building_id=building_id,
-        before=before,
-        after=after,
+        before=mask_phones(before) if before is not None else None,
+        after=mask_phones(after) if after is not None else None,
     )
     db.session.add(entry)
     return entry

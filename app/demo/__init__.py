@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..auth.models import User
 from ..auth.services import create_user
@@ -106,6 +107,19 @@ def _seed_departments(report: SeedReport) -> dict[str, Department]:
     return out
 
 
+def _demo_two_step(report: SeedReport, email: str, role: str) -> None:
+    """Administrators must use two-step sign-in: the demo admin gets it switched on, with
+    its key (for an authenticator app) and recovery codes printed."""
+    if role not in current_app.config["TOTP_REQUIRED_ROLES"]:
+        return
+    from ..auth.totp import enroll_for_demo, grouped
+
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    secret, codes = enroll_for_demo(user)
+    report.accounts.append((email, role, f"two-step sign-in key (add it to an authenticator app): {grouped(secret)}"))
+    report.accounts.append((email, role, f"  or sign in with a one-time recovery code: {', '.join(codes[:3])} …"))
+
+
 def _seed_accounts(report: SeedReport, password: str | None, buildings, departments) -> None:
     for email, role, name, slugs, dept_code in DEMO_ACCOUNTS:
         user = db.session.scalar(sa.select(User).where(User.email == email))
@@ -118,12 +132,14 @@ def _seed_accounts(report: SeedReport, password: str | None, buildings, departme
             )
             report.count("accounts", True)
             report.accounts.append((email, role, f"password: {pw}"))
+            _demo_two_step(report, email, role)
         else:
             report.count("accounts", False)
             if password:
                 user.set_password(password)
                 user.revoke_sessions()
                 report.accounts.append((email, role, f"password reset to: {password}"))
+                _demo_two_step(report, email, role)
             else:
                 report.accounts.append((email, role, "(exists; password unchanged, use --password to reset)"))
     db.session.flush()

@@ -98,6 +98,7 @@ def in_scope(user, req: ServiceRequest) -> bool:
 class QueueFilters:
     stage: str = ""
     overdue: bool = False
+    due: str = ""  # "today": open requests due today (Asia/Shanghai)
     building: str = ""
     dept: str = ""
     service: str = ""
@@ -114,6 +115,8 @@ def queue(user, filters: QueueFilters, today: date) -> tuple[sa.Select, sa.Selec
         stmt = stmt.where(ServiceRequest.stage == filters.stage)
     if filters.overdue:
         stmt = stmt.where(ServiceRequest.stage.in_(OPEN_STAGES), ServiceRequest.due_on < today)
+    if filters.due == "today":
+        stmt = stmt.where(ServiceRequest.stage.in_(OPEN_STAGES), ServiceRequest.due_on == today)
     if filters.building:
         stmt = stmt.where(ServiceRequest.building_id == sa.select(Building.id).where(Building.slug == filters.building).scalar_subquery())
     if filters.dept:

@@ -1,7 +1,8 @@
 """The request queue in the council workspace: /<lang>/council/requests…
 
 Department staff handle their department's requests (lead or co-handling), council
-members their buildings', admins all; every action is audited (services.py)."""
+members their buildings', admins all; every action is audited (services.py).  Observers
+(e.g. a street office) read the requests of their buildings and act on none."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.permissions import permission_required, register, require
+from ..auth.permissions import STAFF_ROLES, can, permission_required, register, require
 from ..core.forms import choices
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render, wants_fragment
@@ -46,7 +47,19 @@ from .services import (
 
 bp = Blueprint("intake_staff", __name__, url_prefix="/<lang:lang_code>/council/requests")
 
-register("request.handle", lambda user, req: req is not None and in_scope(user, req))
+
+def _handles(user, req) -> bool:
+    """Staff (admins, council members, department staff) act on the requests in their
+    scope; ``req`` None asks whether the person acts on requests at all (the queue's
+    bulk assignment).  Observers only look: never."""
+    if user.role not in STAFF_ROLES:
+        return False
+    return req is None or in_scope(user, req)
+
+
+# Reading one request: everyone with a workspace, in their scope (observers included).
+register("request.view", lambda user, req: req is not None and in_scope(user, req))
+register("request.handle", _handles)
 # Moving a request between departments or merging it needs its whole picture: the lead
 # department's staff, the building's council and admins (not co-handlers).
 register(
@@ -70,6 +83,7 @@ def _filters() -> QueueFilters:
     return QueueFilters(
         stage=stage if stage in STAGES or stage in ("open", "all") else "open",
         overdue=args.get("overdue") == "1",
+        due="today" if args.get("due") == "today" else "",
         building=args.get("building", "")[:80],
         dept=args.get("dept", "")[:40],
         service=args.get("service", "")[:120],
@@ -106,7 +120,7 @@ def index():
 
 
 @bp.route("/assign", methods=["POST"])
-@permission_required("workspace.view")
+@permission_required("request.handle")
 def bulk_assign():
     form = BulkAssignForm()
     form.department.choices = _department_choices()
@@ -164,25 +178,20 @@ def _detail_page(req, status: int = 200, partial: str | None = None, **given):
         today=_today(),
         phone=req.phone if revealed else mask_phone(req.phone),
         revealed=revealed,
-        can_route=_can_route(req),
-        **_forms(req, **given),
+        can_route=can("request.route", req),
+        # Observers read the request: no action forms are built for them.
+        **(_forms(req, **given) if can("request.handle", req) else {}),
     )
-
-
-def _can_route(req) -> bool:
-    from ..auth.permissions import can
-
-    return can("request.route", req)
 
 
 @bp.route("/<tracking_no>")
 @permission_required("workspace.view")
 def detail(tracking_no: str):
-    return _detail_page(_load(tracking_no))
+    return _detail_page(_load(tracking_no, "request.view"))
 
 
 @bp.route("/<tracking_no>/stage", methods=["POST"])
-@permission_required("workspace.view")
+@permission_required("request.handle")
 def stage(tracking_no: str):
     req = _load(tracking_no)
     form = StageForm()
@@ -205,7 +214,7 @@ def stage(tracking_no: str):
 
 
 @bp.route("/<tracking_no>/reply", methods=["POST"])
-@permission_required("workspace.view")
+@permission_required("request.handle")
 def reply_to(tracking_no: str):
     req = _load(tracking_no)
     form = ReplyForm()
@@ -225,7 +234,7 @@ def reply_to(tracking_no: str):
 
 
 @bp.route("/<tracking_no>/transfer", methods=["POST"])
-@permission_required("workspace.view")
+@permission_required("request.handle")
 def transfer_to(tracking_no: str):
     req = _load(tracking_no, "request.route")
     form = TransferForm()
@@ -246,7 +255,7 @@ def transfer_to(tracking_no: str):
 
 
 @bp.route("/<tracking_no>/cohandler", methods=["POST"])
-@permission_required("workspace.view")
+@permission_required("request.handle")
 def cohandler(tracking_no: str):
     req = _load(tracking_no, "request.route")
     form = CohandlerForm()
@@ -267,7 +276,7 @@ def cohandler(tracking_no: str):
 
 
 @bp.route("/<tracking_no>/duplicate", methods=["POST"])
-@permission_required("workspace.view")
+@permission_required("request.handle")
 def duplicate(tracking_no: str):
     req = _load(tracking_no, "request.route")
     form = DuplicateForm()
@@ -291,7 +300,7 @@ def duplicate(tracking_no: str):
 
 
 @bp.route("/<tracking_no>/reveal", methods=["POST"])
-@permission_required("workspace.view")
+@permission_required("request.handle")
 def reveal(tracking_no: str):
     req = _load(tracking_no)
     reveal_contact(req, current_user)
@@ -300,6 +309,6 @@ def reveal(tracking_no: str):
 
 
 @bp.route("/<tracking_no>/files/<int:attachment_id>")
-@permission_required("workspace.view")
+@permission_required("request.handle")
 def attachment(tracking_no: str, attachment_id: int):
     return send_attachment(_load(tracking_no), attachment_id)

@@ -152,9 +152,40 @@ def same_document(pg) -> bool:
     return pg.evaluate("() => window.__sameDocument === true")
 
 
+def count_polls(pg) -> None:
+    """Count the requests htmx starts from now on (counted in the page, as they start)."""
+    pg.evaluate("""() => {
+        window.__polls = 0;
+        document.addEventListener("htmx:beforeRequest", () => { window.__polls += 1; });
+    }""")
+
+
+def polls(pg) -> int:
+    return pg.evaluate("() => window.__polls")
+
+
 def click_and_wait(pg, locator, status: int = 200):
     with pg.expect_navigation() as navigation:
         locator.click()
     response = navigation.value
     assert response is not None and response.status == status, (response and response.status, pg.url)
     return response
+
+
+def sign_in(pg, app, email: str, lang: str = "en", password: str | None = None) -> None:
+    """Sign in through the login form like a person; where the account has two-step
+    sign-in on (the demo admin), type the authenticator app's current code too.  Ends
+    on the workspace with the "signed in" message."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import DEMO_PASSWORD, totp_code
+
+    pg.goto(f"/{lang}/login")
+    pg.locator("#email").fill(email)
+    pg.locator("#password").fill(password or DEMO_PASSWORD)
+    click_and_wait(pg, pg.get_by_role("button", name=tr(app, lang, "Sign in")))
+    if "/login/two-step" in pg.url:
+        expect(pg.locator("h1")).to_have_text(tr(app, lang, "Two-step sign-in"))
+        pg.locator("#code").fill(totp_code(app, email))
+        click_and_wait(pg, pg.get_by_role("button", name=tr(app, lang, "Continue")))
+    expect(pg.locator("#flash")).to_contain_text(tr(app, lang, "You are signed in."))

@@ -15,8 +15,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser.conftest import click_and_wait, mark_document, same_document, tr, zh_date
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.conftest import click_and_wait, count_polls, mark_document, polls, same_document, sign_in, tr, zh_date
 
 pytestmark = pytest.mark.browser
 
@@ -37,18 +36,6 @@ def seats_left(app, lang: str, num: int) -> str:
 
     with app.test_request_context(f"/{lang}/"), force_locale(lang):
         return ngettext("%(num)d seat left", "%(num)d seats left", num)
-
-
-def count_polls(pg) -> None:
-    """Count the requests htmx starts from now on (counted in the page, as they start)."""
-    pg.evaluate("""() => {
-        window.__polls = 0;
-        document.addEventListener("htmx:beforeRequest", () => { window.__polls += 1; });
-    }""")
-
-
-def polls(pg) -> int:
-    return pg.evaluate("() => window.__polls")
 
 
 # --- rows made on the server side (what other people do meanwhile) --------------------------
@@ -271,21 +258,13 @@ def test_register_join_the_waitlist_and_cancel(new_context, app, demo, javascrip
 # --- staff editing --------------------------------------------------------------------------
 
 
-def sign_in_council(pg, app) -> None:
-    pg.goto("/zh/login")
-    pg.locator("#email").fill("council@example.com")
-    pg.locator("#password").fill(DEMO_PASSWORD)
-    click_and_wait(pg, pg.get_by_role("button", name=tr(app, "zh", "Sign in")))
-    expect(pg.locator("#flash")).to_contain_text(tr(app, "zh", "You are signed in."))
-
-
 def test_council_member_adds_a_decision_shown_on_the_board(page, app, demo):
     from app.boards.models import DECISION_STATUSES
 
     page.goto(f"/zh/boards/{BUILDING}")
     expect(page.locator("section[aria-labelledby=decisions-title]")).to_contain_text(tr(app, "zh", "No decisions recorded yet."))
 
-    sign_in_council(page, app)
+    sign_in(page, app, "council@example.com", "zh")
     page.goto(f"/zh/council/boards/{BUILDING}/")
     assert page.locator("h1").inner_text() == f"{tr(app, 'zh', 'Edit the board')}: {BUILDING_ZH}"
     section = page.locator("section[aria-labelledby=h-decisions]")

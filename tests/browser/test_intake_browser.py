@@ -12,8 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import mark_document, same_document, tr
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.conftest import mark_document, same_document, sign_in, tr
 from tests.guide_fixtures import make_entries
 
 pytestmark = pytest.mark.browser
@@ -108,15 +107,6 @@ def rate_and_close(pg, app, number: str, reply_text: str) -> None:
 # --- staff ----------------------------------------------------------------------------
 
 
-def sign_in_staff(pg) -> None:
-    pg.goto("/en/login")
-    pg.get_by_label("Email").fill("staff@example.com")
-    pg.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    with pg.expect_navigation():
-        pg.get_by_role("button", name="Sign in").click()
-    expect(pg.locator("#flash")).to_contain_text("You are signed in.")
-
-
 def open_from_queue(pg, number: str) -> None:
     pg.goto("/en/council/requests/")
     row = pg.locator("#queue tbody tr", has=pg.get_by_role("link", name=number))
@@ -160,8 +150,8 @@ def send_public_reply(pg, number: str, text: str) -> None:
     expect(reply_item.locator(".badge")).to_have_count(0)  # public, not an internal note
 
 
-def handle_as_staff(pg, number: str, javascript: bool, reply_text: str) -> None:
-    sign_in_staff(pg)
+def handle_as_staff(pg, app, number: str, javascript: bool, reply_text: str) -> None:
+    sign_in(pg, app, "staff@example.com", "en")
     open_from_queue(pg, number)
 
     if javascript:
@@ -215,7 +205,7 @@ def test_closed_loop_with_javascript(page, new_context, app, service):
     requester.problems.assert_clean()
 
     staff = new_context(javascript=True, locale="en-US")
-    handle_as_staff(staff, number, javascript=True, reply_text="许可证材料清单已发到您的邮箱，请到三楼窗口提交。")
+    handle_as_staff(staff, app, number, javascript=True, reply_text="许可证材料清单已发到您的邮箱，请到三楼窗口提交。")
 
     rate_and_close(requester, app, number, "许可证材料清单已发到您的邮箱，请到三楼窗口提交。")
     requester.problems.assert_clean()
@@ -239,7 +229,7 @@ def test_closed_loop_without_javascript(nojs_page, new_context, app, service):
     requester.problems.assert_clean(expected_statuses=(422,))
 
     staff = new_context(javascript=False, locale="en-US")
-    handle_as_staff(staff, number, javascript=False, reply_text="Please bring the floor plan to the window on floor 3.")
+    handle_as_staff(staff, app, number, javascript=False, reply_text="Please bring the floor plan to the window on floor 3.")
 
     rate_and_close(requester, app, number, "Please bring the floor plan to the window on floor 3.")
     requester.problems.assert_clean(expected_statuses=(422,))

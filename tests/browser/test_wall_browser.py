@@ -15,8 +15,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import click_and_wait, mark_document, same_document, tr, zh_date
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.conftest import click_and_wait, mark_document, same_document, sign_in, tr, zh_date
 
 pytestmark = pytest.mark.browser
 
@@ -106,14 +105,6 @@ def support_twice(pg, app, wish_id: int, javascript: bool) -> None:
 # --- the council member -----------------------------------------------------------------------
 
 
-def sign_in_council(pg, app) -> None:
-    pg.goto("/zh/login")
-    pg.locator("#email").fill("council@example.com")
-    pg.locator("#password").fill(DEMO_PASSWORD)
-    click_and_wait(pg, pg.get_by_role("button", name=tr(app, "zh", "Sign in")))
-    expect(pg.locator("#flash")).to_contain_text(tr(app, "zh", "You are signed in."))
-
-
 def approve_from_queue(pg, app, javascript: bool) -> int:
     """Find WISH in the pending queue, approve it; its id."""
     pg.goto("/zh/council/wall/")
@@ -201,7 +192,7 @@ def wish_wall_journey(worker, council, app, javascript: bool) -> None:
     expect(worker.locator("#wall-cards")).not_to_contain_text(WISH)  # not before review
     expect(wall_card(worker, other_id)).to_contain_text(OTHER_WISH)  # the wall itself is there
 
-    sign_in_council(council, app)
+    sign_in(council, app, "council@example.com", "zh")
     wish_id = approve_from_queue(council, app, javascript)
 
     worker.goto("/zh/wall/")
