@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: help install translations run test test-sqlite test-postgres translations-update clean bench-guide bench-intake bench-wall bench-boards
+.PHONY: help install node-tools translations run test test-sqlite test-postgres translations-update clean bench-guide bench-intake bench-wall bench-boards
 
 help:
 	@echo "make run    – serve the site with demo data on http://$(HOST):$(PORT)/ (SQLite under instance/)"
@@ -24,6 +24,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Test-only tools from the npm registry: axe-core (accessibility) and vnu-jar (the Nu HTML
+# Checker, run with the machine's Java).  No install scripts run.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the accessibility and HTML checks (Debian: apt-get install -y npm)"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(NODE_STAMP)
+
+node-tools: $(NODE_STAMP)
+
 # Compile the .po catalogues; a fuzzy or broken catalogue fails here.
 translations: install
 	$(BIN)/pybabel compile -d translations
@@ -33,10 +43,10 @@ run: translations
 	LOUSHI_ENV=development $(FLASK) seed-demo --if-empty
 	LOUSHI_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
-test-sqlite: translations
+test-sqlite: translations node-tools
 	env -u TEST_DATABASE_URL -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: translations
+test-postgres: translations node-tools
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "=== again on PostgreSQL ($$TEST_DATABASE_URL) ==="; \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
