@@ -7,13 +7,14 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: help install node-tools translations run test test-sqlite test-postgres translations-update clean bench-guide bench-intake bench-wall bench-boards
+.PHONY: help install node-tools translations run test test-sqlite test-postgres translations-update clean bench-guide bench-intake bench-wall bench-boards sqlmap
 
 help:
 	@echo "make run    – serve the site with demo data on http://$(HOST):$(PORT)/ (SQLite under instance/)"
 	@echo "make test   – the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set"
 	@echo "make bench-guide – the service-guide benchmark (figures, not pass/fail)"
 	@echo "make bench-intake / bench-wall / bench-boards – the other benchmarks"
+	@echo "make sqlmap – SQL-injection scan of the public inputs (app on 127.0.0.1, throwaway SQLite)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
@@ -75,3 +76,9 @@ bench-wall: translations
 
 bench-boards: translations
 	$(BIN)/python bench/boards_bench.py $(BENCH_ARGS)
+
+# SQL-injection scan (not part of `make test`: minutes long).  sqlmap comes from PyPI into the
+# venv here, not as a project dependency.  SQLMAP_ARGS="--timeout 60 --keep" for a short run.
+sqlmap: translations
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check sqlmap
+	$(BIN)/python tests/sqlmap_scan.py $(SQLMAP_ARGS)

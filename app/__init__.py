@@ -69,12 +69,16 @@ def create_app(config=None) -> Flask:
 
     page_cache.init_app(app)
     app.jinja_env.globals["page_csrf_token"] = page_csrf_token
-    from .core.timeutil import aware
+    from .core.timeutil import aware, machine_time
 
     app.jinja_env.filters["aware"] = aware
+    app.jinja_env.filters["machine_time"] = machine_time
     init_i18n(app)
     init_security(app)
     init_errors(app)
+    from .core.logsafe import install_log_filters
+
+    install_log_filters()  # no access codes, one-time tokens or result rows in any log
     from .core.db import init_write_intent
     from .core.identity import init_identity
 

@@ -380,7 +380,7 @@ def test_htmx_gets_the_results_only_and_plain_get_the_page(client, auth, world):
         assert "<html" in full.get_data(as_text=True)
     form = client.get("/en/council/audit/").get_data(as_text=True)
     assert 'action="/en/council/audit/" method="get"' in form
-    assert 'hx-get="/en/council/audit/" hx-target="#audit-results" hx-swap="outerHTML" hx-push-url="true"' in form
+    assert 'data-hx-get="/en/council/audit/" data-hx-target="#audit-results" data-hx-swap="outerHTML" data-hx-push-url="true"' in form
 
 
 # --- rows: targets, links, changes --------------------------------------------------------

@@ -20,6 +20,7 @@ from ..core.i18n import localized, localized_row
 from ..extensions import csrf, db, limiter
 from ..guide.models import CATEGORIES, Department, GuideEntry
 from ..guide.queries import all_matches
+from ..guide.services import web_link
 
 bp = Blueprint("hsds", __name__, url_prefix="/api/hsds")
 csrf.exempt(bp)
@@ -132,7 +133,7 @@ def service_json(entry: GuideEntry, lang: str) -> dict:
             "id": hsds_id("required-document", f"{entry.id}:{i}"),
             "service_id": sid,
             "document": _material_text(row, lang),
-            "uri": row.get("template_url") or None,
+            "uri": web_link(row.get("template_url")) or None,
         }
         for i, row in enumerate(entry.materials or [])
     ]

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core import audit
+from ..core.logsafe import pseudonym
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render
 from ..extensions import db, limiter, login_manager
@@ -51,7 +52,8 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _login_account_key() -> str:
-    return "login-account:" + normalize_email(request.form.get("email", ""))
+    # a keyed hash, not the address: Flask-Limiter logs the key of a breached limit
+    return "login-account:" + pseudonym(normalize_email(request.form.get("email", "")))
 
 
 def _failed(response) -> bool:
@@ -146,7 +148,7 @@ def two_step():
 
 
 def _reset_email_key() -> str:
-    return "reset:" + normalize_email(request.form.get("email", ""))
+    return "reset:" + pseudonym(normalize_email(request.form.get("email", "")))
 
 
 @bp.route("/login/forgot", methods=["GET", "POST"])

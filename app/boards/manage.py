@@ -73,7 +73,8 @@ def index(slug: str):
 
 
 def _to_form(kind: str, item) -> dict:
-    data = {name: getattr(item, name) for name in KINDS[kind][1]._fields if hasattr(item, name)} if item is not None else {}
+    fields = KINDS[kind][1](formdata=None)._fields  # a form class has its fields only once made
+    data = {name: getattr(item, name) for name in fields if hasattr(item, name)} if item is not None else {}
     for name in LOCAL_TIMES:
         if data.get(name):
             data[name] = aware(data[name]).astimezone(SHANGHAI).replace(tzinfo=None)

@@ -14,3 +14,12 @@ def aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=timezone.utc)
+
+
+def machine_time(moment: datetime | None) -> str:
+    """A stored time for a ``<time datetime>`` attribute: UTC, whole seconds, with its
+    offset (HTML allows at most three digits of a second, and a naive value would be read
+    as local time)."""
+    if moment is None:
+        return ""
+    return aware(moment).astimezone(timezone.utc).replace(microsecond=0).isoformat()

@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, URL, ValidationError
 
-from ..core.forms import choices
+from ..core.forms import ChoiceSelect, choices
 from .models import AUDIENCES, CATEGORIES, MATERIAL_FORMS, STATUSES
 
 
@@ -63,10 +63,10 @@ class EntryForm(FlaskForm):
 
     version = HiddenField()
     slug = StringField(_l("Address (slug)"), validators=[DataRequired(), Length(max=80), SLUG])
-    department = SelectField(_l("Department"), coerce=int, validators=[InputRequired()])
-    category = SelectField(_l("Category"), choices=choices(CATEGORIES.items()), validators=[DataRequired()])
-    audience = SelectField(_l("Who it serves"), choices=choices(AUDIENCES.items()), validators=[DataRequired()])
-    status = SelectField(_l("Status"), choices=choices(STATUSES.items()), validators=[DataRequired()])
+    department = SelectField(_l("Department"), coerce=int, validators=[InputRequired()], widget=ChoiceSelect())
+    category = SelectField(_l("Category"), choices=choices(CATEGORIES.items()), validators=[DataRequired()], widget=ChoiceSelect())
+    audience = SelectField(_l("Who it serves"), choices=choices(AUDIENCES.items()), validators=[DataRequired()], widget=ChoiceSelect())
+    status = SelectField(_l("Status"), choices=choices(STATUSES.items()), validators=[DataRequired()], widget=ChoiceSelect())
     title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=160)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
     summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[DataRequired(), Length(max=1000)])

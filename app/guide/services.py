@@ -68,12 +68,23 @@ def reindex(entry: GuideEntry) -> None:
         doc.title, doc.body, doc.pinyin = title, body, pinyin
 
 
+def web_link(url: str | None) -> str:
+    """``url`` when it is an http(s) link, else "": a ``javascript:`` or ``data:`` URL must
+    never reach an ``href`` on a public page (whatever the caller validated)."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
 def _apply(entry: GuideEntry, data: dict) -> None:
     for name in EDITABLE_FIELDS:
         if name in data:
             value = data[name]
             if name == "last_reviewed_on" and isinstance(value, str):
                 value = date.fromisoformat(value) if value else None
+            if name == "online_url":
+                value = web_link(value)
+            if name == "materials" and value:
+                value = [dict(row, template_url=web_link(row.get("template_url"))) if isinstance(row, dict) else row for row in value]
             setattr(entry, name, value)
     if "department" in data and data["department"] is not None:
         entry.department = data["department"]

@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from ..core.forms import choices
+from ..core.forms import ChoiceSelect, choices
 from .models import REPLY_LANGS
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -154,7 +154,7 @@ class ReopenForm(FlaskForm):
 
 
 class StageForm(FlaskForm):
-    stage = SelectField(_l("Move to"), validators=[InputRequired()], validate_choice=True)
+    stage = SelectField(_l("Move to"), validators=[InputRequired()], validate_choice=True, widget=ChoiceSelect())
     note = TextAreaField(_l("Public note (optional)"), validators=[Optional(), Length(max=2000)])
 
 
@@ -169,12 +169,14 @@ class ReplyForm(FlaskForm):
 
 
 class TransferForm(FlaskForm):
-    department = SelectField(_l("Department"), validators=[InputRequired()], validate_choice=True)
+    department = SelectField(_l("Department"), validators=[InputRequired()], validate_choice=True, widget=ChoiceSelect())
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give a reason.")), Length(max=1000)])
 
 
 class CohandlerForm(FlaskForm):
-    department = SelectField(_l("Co-handling department"), validators=[InputRequired()], validate_choice=True)
+    # its own id: the transfer form on the same page has a "department" too
+    department = SelectField(_l("Co-handling department"), validators=[InputRequired()], validate_choice=True, widget=ChoiceSelect(),
+                             id="cohandler-department")
 
 
 class DuplicateForm(FlaskForm):
@@ -182,5 +184,5 @@ class DuplicateForm(FlaskForm):
 
 
 class BulkAssignForm(FlaskForm):
-    department = SelectField(_l("Assign to department"), validators=[InputRequired()], validate_choice=True)
+    department = SelectField(_l("Assign to department"), validators=[InputRequired()], validate_choice=True, widget=ChoiceSelect())
     # the selected request ids come as a multi-valued "ids" field

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, FileField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..core.forms import ChoiceSelect
 from ..intake.forms import Clean, KnownChoice
 from .models import NAME_MAX, WISH_MAX
 
@@ -38,7 +39,7 @@ class EditForm(FlaskForm):
 
 
 class ClaimForm(FlaskForm):
-    resource = SelectField(_l("Resource"), validators=[InputRequired(message=_l("Choose a resource."))], validate_choice=True)
+    resource = SelectField(_l("Resource"), validators=[InputRequired(message=_l("Choose a resource."))], validate_choice=True, widget=ChoiceSelect())
     plan = TextAreaField(_l("Plan"), validators=[DataRequired(message=_l("Describe the plan.")), Length(max=1000)])
     target_on = DateField(_l("Target date"), validators=[Optional()])
 

@@ -68,7 +68,7 @@ def test_counts_refresh_in_place_every_minute(page, app, demo):
     sign_in(page, app, "council@example.com", lang="zh")
     page.goto("/zh/council/")
     counts = page.locator("#counts")
-    expect(counts).to_have_attribute("hx-trigger", "every 60s")
+    expect(counts).to_have_attribute("data-hx-trigger", "every 60s")
     new = page.locator("#count-new")
     expect(new).to_have_text(new_requests(app, "zh", 1))
     expect(page.locator("#count-overdue")).to_have_text(tr(app, "zh", "Nothing overdue"))

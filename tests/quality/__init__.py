@@ -1,0 +1,1 @@
+"""Quality gates shared by several test modules: the page inventory (``pages.py``)."""
