@@ -1,34 +1,26 @@
 """Several app processes behind one database: rate-limit counters live in Redis
 (``REDIS_URL``) and sessions are signed cookies checked against the database, so both
-hold whichever process answers.  Two real server processes are started on 127.0.0.1.
+hold whichever process answers.  Two gunicorn instances (2 workers each, tests/servers.py)
+run on 127.0.0.1 against the suite's database (SQLite or PostgreSQL) and one Redis.
 Needs a Redis server: CI sets ``TEST_REDIS_URL``."""
 
 from __future__ import annotations
 
 import http.cookiejar
 import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import CSRF_RE, DEMO_PASSWORD
+from tests.servers import start_gunicorn
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
-ROOT = Path(__file__).resolve().parent.parent
+TRACK_LIMIT = 4  # look-ups per 10 minutes and address (TRACK_LIMIT), lowered for the test
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set (CI sets it)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Browserless:
@@ -61,51 +53,30 @@ class Browserless:
         return self.request("/zh/login", {"email": email, "password": password, "csrf_token": token})[0]
 
 
-@pytest.fixture
-def two_servers(app, demo, tmp_path):
+@pytest.fixture(scope="module")
+def two_servers(app, tmp_path_factory):
+    """Two gunicorn instances (2 workers each) on one database and one Redis, shared by
+    this module's tests (each test brings the ``demo`` data)."""
     import redis
 
     prefix = f"loushi-test-{os.getpid()}-{time.time_ns()}"
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        SECRET_KEY="shared-secret-of-the-two-test-servers",
-        REDIS_URL=REDIS_URL,
-        LOUSHI_ENV="development",
-        LOUSHI_INSTANCE=str(tmp_path),
-        RATELIMIT_KEY_PREFIX=prefix,
-    )
-    procs, bases = [], []
-    for _ in range(2):
-        port = _free_port()
-        procs.append(
-            subprocess.Popen(  # noqa: S603 - our own app on loopback
-                [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
-        )
-        bases.append(f"http://127.0.0.1:{port}")
-    deadline = time.time() + 30
-    for base in bases:
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).close()  # noqa: S310 - loopback
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.2)
-    yield bases
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=10)
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
+    env = {"REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix, "TRACK_LIMIT": f"{TRACK_LIMIT} per 10 minutes"}
+    instance = tmp_path_factory.mktemp("two-servers")
+    servers = []
+    try:
+        for name in ("one", "two"):
+            servers.append(start_gunicorn(app, instance, workers=2, env=env, name=name))
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
 
 
-def test_rate_limits_and_sessions_hold_across_two_app_processes(two_servers):
-    one, two = two_servers
+def test_rate_limits_and_sessions_hold_across_two_app_processes(two_servers, demo):
+    one, two = (server.base for server in two_servers)
     a, b = Browserless(one), Browserless(two)
     # Five failed sign-ins spread over both processes exhaust the account's limit on both.
     for i in range(5):
@@ -127,3 +98,24 @@ def test_rate_limits_and_sessions_hold_across_two_app_processes(two_servers):
     for cookie in signed_in_cookies:
         replay.jar.set_cookie(cookie)
     assert replay.request("/zh/council/")[0] == 302
+
+
+def test_public_lookup_limit_is_counted_across_two_app_processes(two_servers, demo):
+    """The /track look-up (TRACK_LIMIT per address) counts the attempts made on both
+    instances together: the limit is spent half on each, then both refuse."""
+    one, two = (server.base for server in two_servers)
+    a, b = Browserless(one), Browserless(two)
+    tokens = {a: a.token("/zh/track"), b: b.token("/zh/track")}
+    for i in range(TRACK_LIMIT):
+        browser, server = (a, two_servers[0]) if i % 2 else (b, two_servers[1])
+        status, _ = browser.request("/zh/track", {"tracking_no": "LS-2025-000001", "code": "ABCD-EFGH", "csrf_token": tokens[browser]})
+        assert status == 422, f"look-up {i + 1} of {TRACK_LIMIT}: {status}\n{server.log()}"
+    for browser in (a, b):
+        status, _ = browser.request("/zh/track", {"tracking_no": "LS-2025-000001", "code": "ABCD-EFGH", "csrf_token": tokens[browser]})
+        assert status == 429, f"{browser.base}: {status}"
+    # A third browser on either instance is the same address: refused too.
+    fresh = Browserless(one)
+    status, _ = fresh.request("/zh/track", {"tracking_no": "LS-2025-000001", "code": "ABCD-EFGH", "csrf_token": fresh.token("/zh/track")})
+    assert status == 429
+    # Looking at the form is not limited.
+    assert a.request("/zh/track")[0] == 200
