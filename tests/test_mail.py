@@ -21,6 +21,7 @@ from app.core.mail import (
     deliver_pending,
     mask_email,
     queue_mail,
+    user_lang,
 )
 from app.core.mail_cli import send_mail_command
 from app.extensions import db
@@ -88,6 +89,15 @@ def test_mask_email():
     assert mask_email("a@b.cn") == "a***@b.cn"
     assert mask_email("not-an-address") == "***"
     assert mask_email("") == "***" and mask_email(None) == "***"
+
+
+def test_user_lang_is_the_preference_else_the_default():
+    from types import SimpleNamespace
+
+    assert user_lang(SimpleNamespace(locale="en")) == "en"
+    assert user_lang(SimpleNamespace(locale="zh")) == "zh"
+    assert user_lang(SimpleNamespace(locale=None)) == "zh"
+    assert user_lang(SimpleNamespace(locale="fr")) == "zh"
 
 
 def test_chinese_mail_arrives_intact_once(app, smtp):

@@ -4,16 +4,17 @@ password, two-step sign-in and recovery codes).  Everyone with a workspace may u
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from ..core.mail import deliver_after_commit
 from ..core.qr import qr_svg
 from ..core.rendering import render
+from ..core.security import no_store
 from ..extensions import db
 from .forms import ChangePasswordForm, ConfirmPasswordForm, EnableTwoStepForm, PreferencesForm
 from .permissions import permission_required
-from .routes import _no_store
 from .services import UserError, change_password, update_preferences
 from .totp import disable, enable, grouped, new_secret, provisioning_uri, recovery_codes_left, regenerate_recovery_codes, required_for
 
@@ -49,7 +50,8 @@ def preferences():
     if form.validate_on_submit():
         update_preferences(user, locale=form.locale.data, notify_new=form.notify_new.data, notify_updates=form.notify_updates.data)
         db.session.commit()
-        flash(_("Your preferences are saved."), "success")
+        with force_locale(user.locale or "zh"):  # the next page is in the language just chosen
+            flash(_("Your preferences are saved."), "success")
         return redirect(url_for("account.index", lang_code=user.locale or "zh"), code=303)
     return render("account/index.html", form=form, codes_left=recovery_codes_left(user) if user.totp_enabled else 0,
                   required=required_for(user), status=422)
@@ -87,8 +89,8 @@ def _render_setup(form, status: int = 200):
     user = _me()
     secret = _setup_secret()
     uri = provisioning_uri(user, secret)
-    return _no_store(render("account/two_step_setup.html", form=form, qr=qr_svg(uri, _("QR code for your authenticator app")),
-                            key=grouped(secret), required=required_for(user), status=status))
+    return no_store(render("account/two_step_setup.html", form=form, qr=qr_svg(uri, _("QR code for your authenticator app")),
+                           key=grouped(secret), required=required_for(user), status=status))
 
 
 @bp.route("/two-step", methods=["GET"])
@@ -121,7 +123,7 @@ def two_step_enable():
             deliver_after_commit()
             session.pop("totp_setup", None)
             flash(_("Two-step sign-in is on."), "success")
-            return _no_store(render("account/recovery_codes.html", codes=codes))
+            return no_store(render("account/recovery_codes.html", codes=codes))
         form.code.errors.append(_("That code is not correct. Check the time on your phone and enter the code the app shows now."))
     return _render_setup(form, status=422)
 
@@ -148,7 +150,7 @@ def recovery_codes():
         db.session.commit()
         deliver_after_commit()
         flash(_("New recovery codes are made; the old ones no longer work."), "success")
-        return _no_store(render("account/recovery_codes.html", codes=codes))
+        return no_store(render("account/recovery_codes.html", codes=codes))
     return _render_manage(codes_form=form, status=422)
 
 

@@ -15,6 +15,7 @@ from ..core import audit
 from ..core.logsafe import pseudonym
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render
+from ..core.security import no_store
 from ..extensions import db, limiter, login_manager
 from .forms import CodeForm, ForgotForm, LoginForm, LogoutForm, NewPasswordForm
 from .models import User
@@ -58,13 +59,6 @@ def _login_account_key() -> str:
 
 def _failed(response) -> bool:
     return response.status_code != 303
-
-
-def _no_store(response):
-    """Pages with secrets or one-time links: never cached, never sent as a Referer."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def complete_sign_in(user: User, remember: bool, next_url: str | None, *, two_step: bool = False):
@@ -144,7 +138,7 @@ def two_step():
         audit.record("auth.two_step_failed", user, actor=user)
         db.session.commit()
         form.code.errors.append(_("That code is not correct or has already been used. Wait for the next code and try again."))
-    return _no_store(render("auth/two_step.html", form=form, status=422 if request.method == "POST" else 200))
+    return no_store(render("auth/two_step.html", form=form, status=422 if request.method == "POST" else 200))
 
 
 def _reset_email_key() -> str:
@@ -170,7 +164,7 @@ def forgot():
 def set_password(token: str):
     found = valid_token(token)
     if found is None:
-        return _no_store(render("auth/link_invalid.html", status=410))
+        return no_store(render("auth/link_invalid.html", status=410))
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -185,8 +179,8 @@ def set_password(token: str):
             session.clear()
             flash(_("Your password is saved. Sign in with it now."), "success")
             return redirect(url_for("auth.login"), code=303)
-    return _no_store(render("auth/set_password.html", form=form, user=found.user, purpose=found.purpose,
-                            status=422 if request.method == "POST" else 200))
+    return no_store(render("auth/set_password.html", form=form, user=found.user, purpose=found.purpose,
+                           status=422 if request.method == "POST" else 200))
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core import audit
-from ..core.mail import external_url, queue_mail
+from ..core.mail import external_url, queue_mail, user_lang
 from ..core.timeutil import aware, utcnow
 from ..extensions import db
 from .models import BUILDING_ROLES, ROLES, AccountToken, User
@@ -195,7 +195,7 @@ def _link_mail(user: User, purpose: str, raw: str) -> None:
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
-    lang = user.locale if user.locale in ("zh", "en") else "zh"
+    lang = user_lang(user)
     with force_locale(lang):
         link = external_url("auth.set_password", lang_code=lang, token=raw)
         subject = _("You are invited to the Loushi council workspace") if purpose == "invite" else _("Set a new Loushi password")
@@ -209,7 +209,7 @@ def security_notice(user: User, what: str) -> None:
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
-    lang = user.locale if user.locale in ("zh", "en") else "zh"
+    lang = user_lang(user)
     with force_locale(lang):
         subject = {
             "password": _("Your Loushi password was changed"),

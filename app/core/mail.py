@@ -26,6 +26,7 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .i18n import DEFAULT_LANG
 from .timeutil import utcnow
 
 log = logging.getLogger("loushi.mail")
@@ -90,6 +91,16 @@ def _single_address(to: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(part.strip() for part in (text or "").splitlines() if part.strip())
+
+
+def mail_lang(locale: str | None) -> str:
+    """The language of mail to an account whose preference is ``locale``, else the default."""
+    return locale if locale in LANGS else DEFAULT_LANG
+
+
+def user_lang(user) -> str:
+    """The language of mail to a staff account: its preference, else the default."""
+    return mail_lang(user.locale)
 
 
 def external_url(endpoint: str, **values) -> str:

@@ -20,6 +20,14 @@ CSP = "; ".join(
 )
 
 
+def no_store(response):
+    """Pages with secrets or one-time links: never cached, never sent as a Referer.
+    Returns the response (``return no_store(render(...))``)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def _set_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)

@@ -139,6 +139,7 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,18}", re.ASCII)
 FIELDS = ("actor", "email", "action", "target_type", "target_id", "date_from", "date_to")
 
 
+@bp.app_template_global()
 def action_label(code: str) -> str:
     label = ACTION_LABELS.get(code)
     return str(label) if label is not None else code
@@ -149,6 +150,7 @@ def group_label(prefix: str) -> str:
     return str(label) if label is not None else _("All %(prefix)s actions", prefix=prefix)
 
 
+@bp.app_template_global()
 def target_label(kind: str) -> str:
     label = TARGET_LABELS.get(kind)
     return str(label) if label is not None else kind
@@ -406,9 +408,7 @@ def index():
         args=args,
         choices=choices,
         quick=_quick_filters(args),
-        action_label=action_label,
         group_label=group_label,
-        target_label=target_label,
         changes_of=changes_of,
         personal=PERSONAL_DATA_ACTIONS,
         field_labels=_field_labels(),

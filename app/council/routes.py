@@ -43,7 +43,4 @@ def dashboard():
     if wants_fragment():  # htmx polling: the counts only
         return render("council/dashboard.html", "council/_counts.html", **needs)
     recent = db.session.scalars(recent_audit_for(current_user)).all()
-    from .audit import action_label
-
-    return render("council/dashboard.html", "council/_counts.html", recent=recent, current_app=current_app,
-                  action_label=action_label, **needs)
+    return render("council/dashboard.html", "council/_counts.html", recent=recent, current_app=current_app, **needs)

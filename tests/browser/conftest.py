@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import warnings
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.tools import tool_missing
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -20,11 +21,8 @@ DEBIAN_CHROMIUM = "/usr/bin/chromium"
 
 
 def _no_browser(reason: str):
-    message = f"BROWSER TESTS NOT RUN: {reason}. Install Debian's chromium (apt-get install -y chromium)."
-    if os.environ.get("CI"):
-        pytest.fail(message + " Under CI a skipped browser test is a failure.", pytrace=False)
-    warnings.warn(message, pytest.PytestWarning, stacklevel=1)
-    pytest.skip(message)
+    tool_missing(f"BROWSER TESTS NOT RUN: {reason}. Install Debian's chromium (apt-get install -y chromium).",
+                 what="browser test")
 
 
 @pytest.fixture(scope="session")
