@@ -7,11 +7,12 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: help install node-tools translations run test test-sqlite test-postgres translations-update clean bench-guide bench-intake bench-wall bench-boards sqlmap
+.PHONY: help install node-tools translations run test test-sqlite test-postgres translations-update clean bench bench-guide bench-intake bench-wall bench-boards sqlmap
 
 help:
 	@echo "make run    – serve the site with demo data on http://$(HOST):$(PORT)/ (SQLite under instance/)"
 	@echo "make test   – the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set"
+	@echo "make bench  – one benchmark report of every public page, writes and page weight: bench/REPORT.md (25-30 min)"
 	@echo "make bench-guide – the service-guide benchmark (figures, not pass/fail)"
 	@echo "make bench-intake / bench-wall / bench-boards – the other benchmarks"
 	@echo "make sqlmap – SQL-injection scan of the public inputs (app on 127.0.0.1, throwaway SQLite)"
@@ -65,6 +66,21 @@ clean:
 	rm -rf $(VENV) .pytest_cache
 
 # Benchmarks (figures, not pass/fail): see bench/.
+# `make bench` runs them all (bench/report.py) and writes bench/REPORT.md; BENCH_ARGS are
+# report.py's (e.g. BENCH_ARGS="--quick --no-postgres").  wrk is installed with apt-get when
+# missing and running as root; otherwise a slower Python load generator is used.
+bench: translations
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing wrk (apt-get install -y wrk)"; \
+	    apt-get install -y -q wrk >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q wrk >/dev/null 2>&1; } || \
+	      echo "warning: wrk could not be installed: the slower Python load generator is used"; \
+	  else \
+	    echo "warning: wrk is missing (apt-get install wrk): the slower Python load generator is used"; \
+	  fi; \
+	fi
+	$(BIN)/python bench/report.py $(BENCH_ARGS)
+
 bench-guide: translations
 	$(BIN)/python bench/guide_bench.py $(BENCH_ARGS)
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -294,6 +295,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="interleaved passes over the URLs (medians reported)")
     parser.add_argument("--explain", action="store_true", help="print the plans of the slowest statements at the larger size")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--json", default="", help="also write the results as JSON to this path (for bench/report.py)")
     args = parser.parse_args()
 
     load_start = os.getloadavg()
@@ -342,6 +344,9 @@ def main() -> None:
         for statement, ms, lines in r["large"].get("plans", []):
             print(f"\n{r['label']} @{r['large']['total']:,}, {ms:.2f} ms:\n\n    " + " ".join(statement.split()) + "\n")
             print("\n".join("    " + line for line in lines))
+
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "load_start": load_start, "load_end": load_end, "results": results}, ensure_ascii=False, indent=1, default=str))
 
 
 if __name__ == "__main__":

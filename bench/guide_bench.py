@@ -11,6 +11,7 @@ dropped and re-created).  Prints a table; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -214,6 +215,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--json", default="", help="also write the results as JSON to this path (for bench/report.py)")
     args = parser.parse_args()
 
     results = []
@@ -238,6 +240,9 @@ def main() -> None:
         for label, bare, full, partial in (("on (repeat search)", r["bare"], r["full"], r["partial"]),
                                            ("off (every request searches)", r["cold_bare"], r["cold_full"], r["cold_partial"])):
             print(f"| {r['label']} | {label} | {bare:.0f} | {full:.0f} ({full / bare:.0%}) | {partial:.0f} ({partial / bare:.0%}) |")
+
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, ensure_ascii=False, indent=1, default=str))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Intake benchmark: req/s of the real request form (POST /zh/requests/new, CSRF and
 all) from many concurrent clients on 127.0.0.1, next to the bare Flask endpoint of
-bench/wsgi_bench.py (GET /bare, it has no POST) in the same run, on SQLite and
+bench/wsgi_bench.py (GET /bare) in the same run, on SQLite and
 PostgreSQL, served by gunicorn (2 sync workers, 1 thread each).
 
     .venv/bin/python bench/intake_bench.py [--seconds 10] [--clients 16] [--no-postgres] [--form-per-post]
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import re
 import secrets
@@ -129,6 +130,18 @@ def _bare(client: Client) -> str:
     return "ok" if 200 <= status < 300 else str(status)
 
 
+def _bare_post(client: Client) -> str:
+    status, _, _ = client.request("POST", "/bare", client.prefix, "application/x-www-form-urlencoded")
+    return "ok" if 200 <= status < 300 else str(status)
+
+
+def _floor(client: Client) -> str:
+    """The form's own work without filing (bench/wsgi_bench.py /bench/form-floor)."""
+    body = client.prefix + b"&submission_key=" + secrets.token_urlsafe(24).encode() + b"&csrf_token=" + urllib.parse.quote_plus(client.csrf).encode()
+    status, _, _ = client.request("POST", "/bench/form-floor", body, "application/x-www-form-urlencoded")
+    return "ok" if status == 303 else str(status)
+
+
 def _submit(client: Client) -> str:
     status, location = client.post_form(secrets.token_urlsafe(24).encode())  # 32 urlsafe characters
     return "ok" if status == 303 and location.rstrip("/").endswith("/submitted") else str(status)
@@ -204,10 +217,13 @@ def run(label: str, url: str, seconds: int, clients: int, fresh_form: bool) -> d
         bare, bare_seen = _load(pool, seconds, _bare)
         form, form_seen = _load(pool, seconds, action)
         rows = _count_rows(url) - before
+        bare_post, _ = _load(pool, seconds, _bare_post)
+        floor, floor_seen = _load(pool, seconds, _floor)
     finally:
         server.terminate()
         server.wait(timeout=10)
     return {"label": label, "bare": bare, "bare_seen": bare_seen, "form": form, "form_seen": form_seen, "rows": rows,
+            "bare_post": bare_post, "floor": floor, "floor_ok": floor_seen["ok"],
             "log": log, "target": 0.40 if label == "SQLite" else 0.30}
 
 
@@ -217,6 +233,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--form-per-post", action="store_true", help="GET the form (new CSRF page + one-time key) before every POST")
+    parser.add_argument("--json", default="", help="also write the results as JSON to this path (for bench/report.py)")
     args = parser.parse_args()
 
     results = []
@@ -231,7 +248,7 @@ def main() -> None:
     print(f"\nIntake benchmark — {os.cpu_count()} cores, gunicorn 2 sync workers × 1 thread, {args.clients} Python-thread "
           f"clients on 127.0.0.1 (own connection + cookie each), {args.seconds} s per URL, page cache off")
     print(f"Form: POST {FORM_PATH}, urlencoded, no e-mail, no files; {mode}.")
-    print("Bare: GET /bare of bench/wsgi_bench.py (it has no POST endpoint), same client code.\n")
+    print("Bare: GET /bare of bench/wsgi_bench.py, same client code (the target's reference).\n")
     print("| database | bare req/s | form POST req/s (ratio, target ≥ 40 % SQLite / ≥ 30 % PG) | 2xx/303 answers | rows created | equal? |")
     print("|---|---|---|---|---|---|")
     for r in results:
@@ -239,11 +256,21 @@ def main() -> None:
         verdict = "met" if r["form"] / r["bare"] >= r["target"] else "missed"
         print(f"| {r['label']} | {r['bare']:.0f} | {r['form']:.0f} ({r['form'] / r['bare']:.1%}, target {r['target']:.0%} {verdict}) "
               f"| {ok} | {r['rows']} | {'yes' if ok == r['rows'] else 'NO'} |")
+    print("\nWhere the time goes: POST /bare (the same body, no form) and POST /bench/form-floor (the real form —")
+    print("CSRF check, every validator, session write, 303 — without filing), ratios to GET /bare:\n")
+    print("| database | POST /bare | form without filing (the stack's floor) | filing |")
+    print("|---|---|---|---|")
+    for r in results:
+        print(f"| {r['label']} | {r['bare_post']:.0f} ({r['bare_post'] / r['bare']:.0%}) | {r['floor']:.0f} ({r['floor'] / r['bare']:.0%}, "
+              f"{r['floor_ok']} × 303) | {r['form']:.0f} ({r['form'] / r['bare']:.1%}) |")
     for r in results:
         other = {k: v for k, v in r["form_seen"].items() if k != "ok"}
         bare_other = {k: v for k, v in r["bare_seen"].items() if k != "ok"}
         if other or bare_other:
             print(f"\n{r['label']}: other answers — form {other or 'none'}, bare {bare_other or 'none'} (gunicorn stderr: {r['log']})")
+
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, ensure_ascii=False, indent=1, default=str))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
+import json
 import os
 import random
 import shutil
@@ -344,6 +345,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="Python-thread clients for the support POSTs")
     parser.add_argument("--rounds", type=int, default=1, help="interleaved passes over the page URLs (medians reported)")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--json", default="", help="also write the results as JSON to this path (for bench/report.py)")
     args = parser.parse_args()
 
     load_start = os.getloadavg()
@@ -406,6 +408,9 @@ def main() -> None:
         if other or bare_other or s["before"] != (0, 0):
             print(f"\n{r['label']}: wish {s['wish']} before the run {s['before']} (count, rows); other answers — "
                   f"support {other or 'none'}, bare {bare_other or 'none'} (gunicorn stderr: {r['log']})")
+
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "load_start": load_start, "load_end": load_end, "results": results}, ensure_ascii=False, indent=1, default=str))
 
 
 if __name__ == "__main__":

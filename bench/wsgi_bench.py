@@ -1,10 +1,34 @@
-"""The app as served in production, plus a bare endpoint to compare against (benchmarks only)."""
+"""The app as served in production, plus bare endpoints to compare against (benchmarks only).
+
+* ``GET /bare`` — a Flask view returning "ok": the ceiling of the stack (WSGI, routing,
+  the app's before/after-request hooks and security headers).
+* ``POST /bare`` — the same for a POST (no form, no CSRF).
+* ``POST /bench/form-floor`` — the request form's own work without filing: the real
+  ``RequestForm`` (CSRF check, every validator, the cached service and building lists),
+  then the session write and the 303 of a successful filing; no database write.  What a
+  filing can never be faster than on this stack (Flask, Flask-WTF, signed-cookie sessions).
+"""
+
+from flask import redirect, session
 
 from app import create_app
+from app.extensions import csrf
 
 app = create_app()
 
 
-@app.route("/bare")
+@app.route("/bare", methods=["GET", "POST"])
+@csrf.exempt
 def bare():
     return "ok"
+
+
+@app.route("/bench/form-floor", methods=["POST"])
+def form_floor():
+    from app.intake.routes import _request_form
+
+    form = _request_form()
+    if not form.validate():
+        return "invalid", 422
+    session["new_request"] = {"no": "LS-2026-000000", "code": "ABCD-EFGH"}
+    return redirect("/zh/requests/LS-2026-000000/submitted", code=303)

@@ -327,6 +327,9 @@ def test_preferences_choose_the_language_and_which_mails_arrive(app, client, dem
     assert response.status_code == 303 and response.location.startswith("/en/council/account/")
     bad = _post(client, "/en/council/account/preferences", {"locale": "fr"}, "/en/council/account/")
     assert bad.status_code == 422 and "Not a valid choice" in text_of(bad)
+    # WTForms' own messages follow the page's language (its catalogue is cached per language)
+    bad_zh = _post(client, "/zh/council/account/preferences", {"locale": "fr"}, "/zh/council/account/")
+    assert bad_zh.status_code == 422 and "不是有效的选择" in text_of(bad_zh) and "Not a valid choice" not in text_of(bad_zh)
     user = _user(app, "staff@example.com")
     assert (user.locale, user.notify_new, user.notify_updates) == ("en", False, True)
     # a new request for the market department no longer mails this person

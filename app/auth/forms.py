@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from ..core.forms import choices
+from ..core.forms import Form, choices
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me signed in on this device (14 days)"))
@@ -16,11 +15,11 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     submit = SubmitField(_l("Sign out"))
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     """The second step of signing in: a code from the app, or a recovery code."""
 
     code = StringField(
@@ -31,12 +30,12 @@ class CodeForm(FlaskForm):
     submit = SubmitField(_l("Continue"))
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     submit = SubmitField(_l("Send me a link"))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(max=128)],
@@ -56,14 +55,14 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     locale = RadioField(_l("Language of the workspace and of e-mails"), choices=choices([("zh", "中文"), ("en", "English")]), validators=[DataRequired()])
     notify_new = BooleanField(_l("E-mail me about new requests in my scope"))
     notify_updates = BooleanField(_l("E-mail me when a request I handle is transferred, co-handled, added to or reopened"))
     submit = SubmitField(_l("Save preferences"))
 
 
-class EnableTwoStepForm(FlaskForm):
+class EnableTwoStepForm(Form):
     code = StringField(
         _l("The 6-digit code the app shows"),
         validators=[DataRequired(), Length(max=64)],
@@ -72,7 +71,7 @@ class EnableTwoStepForm(FlaskForm):
     submit = SubmitField(_l("Turn on two-step sign-in"))
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(Form):
     """Re-authentication before a sensitive change (ASVS 3.7.1)."""
 
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "current-password"})

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..core.forms import Form, choices
 from ..intake.forms import Clean, Phone
+from .models import COUNCIL_ROLES, DECISION_STATUSES
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=60), Clean(1)])
     # Required unless the person is signed in (then the account identifies them).
     phone = StringField(_l("Phone"), validators=[Length(max=30), Phone()])
@@ -18,14 +19,8 @@ class RegistrationForm(FlaskForm):
 
 # --- staff editing -------------------------------------------------------------------------
 
-from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField, TextAreaField  # noqa: E402
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError  # noqa: E402
 
-from ..core.forms import choices  # noqa: E402
-from .models import COUNCIL_ROLES, DECISION_STATUSES  # noqa: E402
-
-
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     held_on = DateField(_l("Meeting date"), validators=[InputRequired(message=_l("Enter the date."))])
     topic_zh = StringField(_l("Topic (Chinese)"), validators=[DataRequired(message=_l("Enter the topic.")), Length(max=200)])
     topic_en = StringField(_l("Topic (English)"), validators=[Optional(), Length(max=260)])
@@ -36,14 +31,14 @@ class DecisionForm(FlaskForm):
     status = SelectField(_l("Status"), choices=choices(DECISION_STATUSES.items()), default="open")
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(Form):
     title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(message=_l("Enter a title.")), Length(max=200)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=260)])
     body_zh = TextAreaField(_l("Text (Chinese)"), validators=[DataRequired(message=_l("Enter the text.")), Length(max=4000)])
     body_en = TextAreaField(_l("Text (English)"), validators=[Optional(), Length(max=6000)])
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(message=_l("Enter a title.")), Length(max=200)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=260)])
     description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Optional(), Length(max=4000)])
@@ -60,14 +55,14 @@ class EventForm(FlaskForm):
             raise ValidationError(_l("The end must be after the start."))
 
 
-class ProjectEditForm(FlaskForm):
+class ProjectEditForm(Form):
     title_zh = StringField(_l("Project title (Chinese)"), validators=[DataRequired(message=_l("Enter a title.")), Length(max=160)])
     title_en = StringField(_l("Project title (English)"), validators=[Optional(), Length(max=200)])
     progress = IntegerField(_l("Progress (%)"), validators=[InputRequired(message=_l("Enter the progress.")), NumberRange(min=0, max=100)])
     milestones = TextAreaField(_l("Milestones (one per line; start a line with [x] when done)"), validators=[Optional(), Length(max=4000)])
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     role = SelectField(_l("Role"), choices=choices(COUNCIL_ROLES.items()), default="member")
     name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(message=_l("Enter the name.")), Length(max=80)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=120)])

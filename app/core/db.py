@@ -51,6 +51,11 @@ def set_write_intent(on: bool) -> None:
     _write_intent.on = on
 
 
+def writing() -> bool:
+    """Whether this thread's transactions begin as writes (during a POST)."""
+    return getattr(_write_intent, "on", False)
+
+
 def begin_write(session) -> None:
     """End the current (read) transaction and begin one that may write."""
     session.commit()

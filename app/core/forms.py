@@ -3,9 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
+from babel import support
+from flask import current_app
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
 from wtforms import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.widgets import Select
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class Form(FlaskForm):
+    """The base of every form: Flask-WTF with WTForms' own messages (“This field is
+    required.” …) in the page's language.  Flask-WTF reads WTForms' catalogue from disk
+    for every request that builds a form; here it is read once per language and process."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _wtforms_catalogue(str(get_locale() or "zh"))
 
 
 def choices(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length
 
 from ..auth.models import BUILDING_ROLES, ROLES
-from ..core.forms import choices
+from ..core.forms import Form, choices
 from ..core.i18n import LANG_NAMES
 
 # What each role may do, shown beside the role choice.
@@ -46,7 +45,7 @@ class _ScopeRules:
         return ok
 
 
-class InviteForm(_ScopeRules, FlaskForm):
+class InviteForm(_ScopeRules, Form):
     email = EmailField(
         _l("Email"),
         validators=[DataRequired(_l("Enter an e-mail address.")),
@@ -59,13 +58,13 @@ class InviteForm(_ScopeRules, FlaskForm):
     locale = RadioField(_l("Language of the invitation"), choices=choices(LANG_NAMES.items()), default="zh")
 
 
-class EditUserForm(_ScopeRules, FlaskForm):
+class EditUserForm(_ScopeRules, Form):
     name = _name_field()
     role = _role_field()
     buildings = SelectMultipleField(_l("Buildings"), choices=[])
     department = SelectField(_l("Department"), choices=[], default="")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """The small one-button forms (deactivate, reactivate, send a link, reset two-step):
     nothing but the CSRF token."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, URL, ValidationError
 
-from ..core.forms import ChoiceSelect, choices
+from ..core.forms import ChoiceSelect, Form, choices
 from .models import AUDIENCES, CATEGORIES, MATERIAL_FORMS, STATUSES
 
 
@@ -58,7 +57,7 @@ class StepForm(Form):
 SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lower-case letters, digits and hyphens."))
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     """Both languages side by side; list fields are rows."""
 
     version = HiddenField()

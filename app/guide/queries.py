@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 
 from ..extensions import db
 from .models import Department, GuideEntry, GuideRevision, GuideSearchDoc
@@ -24,10 +25,11 @@ class GuideFilters:
     page: int = 1
 
 
-# PostgreSQL: the stored, GIN-indexed tsvector column that the migration adds, and the
-# expression GIN index over the title tokens alone (the same expression must be used here).
+# PostgreSQL: the stored, GIN-indexed tsvector columns that the migrations add (generated
+# columns: PostgreSQL keeps them in step with every edit), of the whole document and of
+# the title tokens alone.
 FULLTEXT_TSV = sa.literal_column("guide_search_doc.fulltext_tsv")
-TITLE_TSV = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), GuideSearchDoc.title)
+TITLE_TSV = sa.literal_column("guide_search_doc.fulltext_tsv_title")
 # SQLite: the FTS5 table (its rowid is the entry id).
 FTS = sa.table("guide_search_fts", sa.column("rowid"))
 FTS_TABLE = sa.literal_column("guide_search_fts")
@@ -136,9 +138,19 @@ def max_page(filters: GuideFilters) -> int:
     return SEARCH_CAP // PAGE_SIZE if filters.q.strip() else MAX_PAGE
 
 
+# What a result card shows (templates/guide/_results.html): the lists, steps and long
+# texts of an entry are not read (nor JSON-decoded) for a list page.
+LIST_COLUMNS = load_only(
+    GuideEntry.id, GuideEntry.slug, GuideEntry.department_id, GuideEntry.category, GuideEntry.status,
+    GuideEntry.title_zh, GuideEntry.title_en, GuideEntry.summary_zh, GuideEntry.summary_en,
+    GuideEntry.promised_days, GuideEntry.is_free, raiseload=True,
+)
+
+
 def guide_page(filters: GuideFilters) -> tuple[sa.Select | None, sa.Select | None]:
     """(entries of the page, their total count); both None when the query is unsearchable.
-    With a query the count stops at ``SEARCH_CAP + 1`` (shown as "more than …")."""
+    With a query the count stops at ``SEARCH_CAP + 1`` (shown as "more than …").  The
+    entries carry only the columns of a result card (reading another one raises)."""
     page = max(1, min(filters.page, max_page(filters)))
     if filters.q.strip():
         hits = search_hits(filters.q, filters)
@@ -155,7 +167,7 @@ def guide_page(filters: GuideFilters) -> tuple[sa.Select | None, sa.Select | Non
         stmt = _filtered(filters)
         rows = stmt.order_by(GuideEntry.category, GuideEntry.title_zh, GuideEntry.id)
         count = stmt.with_only_columns(sa.func.count(GuideEntry.id)).order_by(None)
-    return rows.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE), count
+    return rows.options(LIST_COLUMNS).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE), count
 
 
 def guide_version() -> sa.Select:

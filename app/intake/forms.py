@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -18,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from ..core.forms import ChoiceSelect, choices
+from ..core.forms import ChoiceSelect, Form, choices
 from .models import REPLY_LANGS
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -100,7 +99,7 @@ class Clean:
             raise ValidationError(_l("Please write at least %(num)d characters.", num=self.min_length))
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     service = SelectField(_l("Service"), validators=[InputRequired(message=_l("Choose a service, or “Something else”.")), KnownChoice(_l("Choose a service, or “Something else”."))], validate_choice=False)
     building = SelectField(_l("Building"), validators=[InputRequired(message=_l("Choose your building.")), KnownChoice(_l("Choose your building."))], validate_choice=False)
     company_name = StringField(_l("Company name"), validators=[DataRequired(message=_l("Enter your company's name.")), Length(max=120), Clean(2)])
@@ -123,21 +122,21 @@ class RequestForm(FlaskForm):
     INLINE = ("service", "building", "company_name", "contact_name", "phone", "email", "description")
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     tracking_no = StringField(_l("Tracking number"), validators=[DataRequired(message=_l("Enter the tracking number.")), Length(max=20)])
     code = StringField(_l("Access code"), validators=[DataRequired(message=_l("Enter the access code.")), Length(max=20)])
 
 
-class AccessForm(FlaskForm):
+class AccessForm(Form):
     code = StringField(_l("Access code"), validators=[DataRequired(message=_l("Enter the access code.")), Length(max=20)])
 
 
-class InfoForm(FlaskForm):
+class InfoForm(Form):
     body = TextAreaField(_l("Add information"), validators=[DataRequired(message=_l("Write what you want to add.")), Length(max=2000), Clean(2)])
     attachments = MultipleFileField(_l("Attachments (optional)"))
 
 
-class RateForm(FlaskForm):
+class RateForm(Form):
     rating = RadioField(
         _l("How satisfied are you?"),
         choices=choices([("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")]),
@@ -146,19 +145,19 @@ class RateForm(FlaskForm):
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=500)])
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = TextAreaField(_l("Why is it not solved?"), validators=[DataRequired(message=_l("Tell us why it is not solved.")), Length(max=1000), Clean(2)])
 
 
 # --- staff ---------------------------------------------------------------------------
 
 
-class StageForm(FlaskForm):
+class StageForm(Form):
     stage = SelectField(_l("Move to"), validators=[InputRequired()], validate_choice=True, widget=ChoiceSelect())
     note = TextAreaField(_l("Public note (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = TextAreaField(_l("Message"), validators=[DataRequired(message=_l("Write a message.")), Length(max=4000)])
     visibility = RadioField(
         _l("Who sees it"),
@@ -168,21 +167,21 @@ class ReplyForm(FlaskForm):
     canned = SelectField(_l("Canned reply"), validators=[Optional()], validate_choice=False)
 
 
-class TransferForm(FlaskForm):
+class TransferForm(Form):
     department = SelectField(_l("Department"), validators=[InputRequired()], validate_choice=True, widget=ChoiceSelect())
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give a reason.")), Length(max=1000)])
 
 
-class CohandlerForm(FlaskForm):
+class CohandlerForm(Form):
     # its own id: the transfer form on the same page has a "department" too
     department = SelectField(_l("Co-handling department"), validators=[InputRequired()], validate_choice=True, widget=ChoiceSelect(),
                              id="cohandler-department")
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(Form):
     other = StringField(_l("Tracking number of the original request"), validators=[DataRequired(message=_l("Enter the tracking number.")), Length(max=20)])
 
 
-class BulkAssignForm(FlaskForm):
+class BulkAssignForm(Form):
     department = SelectField(_l("Assign to department"), validators=[InputRequired()], validate_choice=True, widget=ChoiceSelect())
     # the selected request ids come as a multi-valued "ids" field

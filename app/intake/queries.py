@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from ..boards.models import Building
 from ..guide.models import Department, GuideEntry
@@ -45,7 +45,11 @@ def building_choices() -> sa.Select:
 
 
 def active_entry(slug: str) -> sa.Select:
-    return sa.select(GuideEntry).where(GuideEntry.slug == slug, GuideEntry.status == "active")
+    """The active guide entry a request is filed for, with what a filing reads of it
+    (its department, time limit and title); its lists and long texts stay unread."""
+    columns = load_only(GuideEntry.id, GuideEntry.slug, GuideEntry.status, GuideEntry.department_id, GuideEntry.promised_days,
+                        GuideEntry.title_zh, GuideEntry.title_en, raiseload=True)
+    return sa.select(GuideEntry).options(columns).where(GuideEntry.slug == slug, GuideEntry.status == "active")
 
 
 def buildings() -> sa.Select:

@@ -21,7 +21,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..core import audit
-from ..core.mail import external_url, queue_mail
+from ..core.db import begin_write, writing
+from ..core.mail import external_url, mail_lang, queue_mail
 from ..core.timeutil import utcnow
 from ..core.uploads import StoredFile, delete_stored
 from ..core.workdays import SHANGHAI, calendar, due_date
@@ -51,7 +52,7 @@ class IntakeError(ValueError):
 
 
 def next_tracking_no(year: int) -> str:
-    """LS-YYYY-NNNNNN from one atomic UPDATE … RETURNING on the year's counter row:
+    """LS-YYYY-NNNNNN from one atomic upsert … RETURNING on the year's counter row:
     concurrent transactions queue on that row (PostgreSQL) or on the write lock
     (SQLite), so no two requests get the same number."""
     dialect = db.session.get_bind().dialect.name
@@ -59,11 +60,9 @@ def next_tracking_no(year: int) -> str:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(TrackingCounter).values(year=year, last_no=0).on_conflict_do_nothing())
-    number = db.session.execute(
-        sa.update(TrackingCounter)
-        .where(TrackingCounter.year == year)
-        .values(last_no=TrackingCounter.last_no + 1)
+    statement = insert(TrackingCounter).values(year=year, last_no=1)
+    number = db.session.connection().execute(  # Core: no ORM bookkeeping for one counter row
+        statement.on_conflict_do_update(index_elements=[TrackingCounter.year], set_={"last_no": TrackingCounter.last_no + 1})
         .returning(TrackingCounter.last_no)
     ).scalar_one()
     return f"LS-{year}-{number:06d}"
@@ -113,17 +112,18 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
     """File a request.  ``data``: entry (GuideEntry or None), building, company_name,
     contact_name, phone, email, description, reply_lang.  Idempotent per
     ``submission_key``: a second call returns the first request."""
-    existing = db.session.scalar(sa.select(ServiceRequest).where(ServiceRequest.submission_key == submission_key))
+    existing = db.session.scalar(sa.select(ServiceRequest.id).where(ServiceRequest.submission_key == submission_key))
     if existing is not None:
+        existing = db.session.get(ServiceRequest, existing)
         return Filed(existing, access_code_for(submission_key), False, existing.tracking_no)
     entry, building = data.get("entry"), data["building"]
-    entry_id = entry.id if entry is not None else None
     department_id = entry.department_id if entry is not None else None
     promised = entry.promised_days if entry is not None and entry.promised_days else DEFAULT_PROMISED_DAYS
-    building_id = building.id
-    # End the read transaction: on SQLite the counter UPDATE must be the first statement
-    # of its transaction so that it waits for the write lock instead of failing.
-    db.session.commit()
+    # On SQLite the counter's write must not follow reads in a deferred transaction (it
+    # could not wait for the write lock).  A POST's transactions begin IMMEDIATE already;
+    # elsewhere (commands, tests) the read transaction ends here.
+    if not writing():
+        begin_write(db.session)
     now = utcnow()
     code = access_code_for(submission_key)
     try:
@@ -132,9 +132,12 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
             access_code_hash=hash_code(code),
             submission_key=submission_key,
             source=source,
-            entry_id=entry_id,
-            building_id=building_id,
+            entry=entry,  # the objects and their ids: the mails below need both before the flush
+            entry_id=entry.id if entry is not None else None,
+            building=building,
+            building_id=building.id,
             department_id=department_id,
+            department=entry.department if entry is not None else None,
             company_name=normalize_text(data.get("company_name")) or None,
             contact_name=normalize_text(data.get("contact_name")) or None,
             phone=normalize_phone(data.get("phone")) if data.get("phone") else None,
@@ -148,13 +151,16 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
             due_on=due_date(now, promised, calendar()),
         )
         db.session.add(req)
-        db.session.flush()
-        event = _event(req, "submitted", public=True, by_requester=True, to_stage="received", department_id=department_id)
-        for stored in files:
-            db.session.add(_attachment(req, stored, event))
+        # One flush at the commit writes the request, its first event and the mails.
+        event = RequestEvent(request=req, kind="submitted", public=True, by_requester=True, to_stage="received",
+                             department_id=department_id, created_at=now)
+        db.session.add(event)
+        if files:
+            db.session.flush()  # the attachments point at the event
+            for stored in files:
+                db.session.add(_attachment(req, stored, event))
         _notify_requester(req, "received", code=code)
-        _notify_department(req, department_id, "new")
-        _notify_council(req)
+        _notify_new(req, department_id)
         tracking_no = req.tracking_no
         db.session.commit()
     except IntegrityError:
@@ -348,48 +354,58 @@ def _notify_requester(req: ServiceRequest, what: str, code: str | None = None, b
     queue_mail(req.email, subject, text, lang=lang, kind=f"request.{what}", ref=req.tracking_no)
 
 
+def _staff_recipients(*where) -> sa.Select:
+    """Active accounts to mail about a request: only the columns the mail needs."""
+    from ..auth.models import User
+
+    return sa.select(User.email, User.locale, User.notify_new, User.notify_updates).where(User.active.is_(True), *where)
+
+
 def _notify_department(req: ServiceRequest, department_id: int | None, what: str) -> None:
     """E-mail the department's active staff (in each one's language) about a request."""
     if department_id is None:
         return
     from ..auth.models import User
 
-    _notify_staff(req, sa.select(User).where(User.department_id == department_id, User.active.is_(True), User.role == "staff"), what)
+    _notify_staff(req, _staff_recipients(User.department_id == department_id, User.role == "staff"), what)
 
 
-def _notify_council(req: ServiceRequest) -> None:
-    """The building's council is always told of a new request (一口受理: they follow it)."""
+def _notify_new(req: ServiceRequest, department_id: int | None) -> None:
+    """A new request: the lead department's staff, and the building's council, which is
+    always told (一口受理: they follow it)."""
     from ..auth.models import User, user_building
 
-    members = (
-        sa.select(User)
-        .join(user_building, user_building.c.user_id == User.id)
-        .where(user_building.c.building_id == req.building_id, User.active.is_(True), User.role == "council")
-    )
-    _notify_staff(req, members, "building")
+    _notify_department(req, department_id, "new")
+    council = _staff_recipients(User.role == "council", User.id.in_(
+        sa.select(user_building.c.user_id).where(user_building.c.building_id == req.building_id)))
+    _notify_staff(req, council, "building")
 
 
-def _notify_staff(req: ServiceRequest, users: sa.Select, what: str) -> None:
+def _notify_staff(req: ServiceRequest, recipients: sa.Select, what: str) -> None:
+    """Queue one mail per recipient who wants it (account preferences: new requests, and
+    later events), rendered once per language."""
     from flask import render_template
 
-    # Each person's preferences (account page): new requests, and later events.
-    wants = (lambda u: u.notify_new) if what in ("new", "building") else (lambda u: u.notify_updates)
-    for user in db.session.scalars(users).unique().all():
-        if not wants(user):
+    new = what in ("new", "building")
+    rendered: dict[str, tuple[str, str]] = {}
+    for email, locale, notify_new, notify_updates in db.session.execute(recipients):
+        if not (notify_new if new else notify_updates):
             continue
-        lang = user.locale if user.locale in ("zh", "en") else "zh"
-        with force_locale(lang):
-            subject = {
-                "new": _("New request %(no)s for your department", no=req.tracking_no),
-                "transferred": _("Request %(no)s transferred to your department", no=req.tracking_no),
-                "cohandling": _("Your department is asked to co-handle request %(no)s", no=req.tracking_no),
-                "info": _("Request %(no)s: the requester added information", no=req.tracking_no),
-                "reopened": _("Request %(no)s was reopened by the requester", no=req.tracking_no),
-                "building": _("New request %(no)s in your building", no=req.tracking_no),
-            }[what]
-            link = external_url("intake_staff.detail", lang_code=lang, tracking_no=req.tracking_no)
-            text = render_template("intake/mail/staff.txt", req=req, what=what, link=link, stages=STAGES)
-        queue_mail(user.email, subject, text, lang=lang, kind=f"staff.{what}", ref=req.tracking_no)
+        lang = mail_lang(locale)
+        if lang not in rendered:
+            with force_locale(lang):
+                subject = {
+                    "new": _("New request %(no)s for your department", no=req.tracking_no),
+                    "transferred": _("Request %(no)s transferred to your department", no=req.tracking_no),
+                    "cohandling": _("Your department is asked to co-handle request %(no)s", no=req.tracking_no),
+                    "info": _("Request %(no)s: the requester added information", no=req.tracking_no),
+                    "reopened": _("Request %(no)s was reopened by the requester", no=req.tracking_no),
+                    "building": _("New request %(no)s in your building", no=req.tracking_no),
+                }[what]
+                link = external_url("intake_staff.detail", lang_code=lang, tracking_no=req.tracking_no)
+                rendered[lang] = subject, render_template("intake/mail/staff.txt", req=req, what=what, link=link, stages=STAGES)
+        subject, text = rendered[lang]
+        queue_mail(email, subject, text, lang=lang, kind=f"staff.{what}", ref=req.tracking_no)
 
 
 # --- retention and API keys ---------------------------------------------------------

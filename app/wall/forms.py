@@ -4,16 +4,15 @@ moderators' forms."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, FileField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..core.forms import ChoiceSelect
+from ..core.forms import ChoiceSelect, Form
 from ..intake.forms import Clean, KnownChoice
 from .models import NAME_MAX, WISH_MAX
 
 
-class WishForm(FlaskForm):
+class WishForm(Form):
     building = SelectField(_l("Building"), validators=[InputRequired(message=_l("Choose your building.")), KnownChoice(_l("Choose your building."))], validate_choice=False)
     body = TextAreaField(
         _l("Your wish"),
@@ -26,35 +25,35 @@ class WishForm(FlaskForm):
     started = HiddenField()
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = TextAreaField(_l("What is wrong with it?"), validators=[DataRequired(message=_l("Tell us what is wrong.")), Length(max=500), Clean(2)])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason (kept internally)"), validators=[Optional(), Length(max=500)])
 
 
-class EditForm(FlaskForm):
+class EditForm(Form):
     text = TextAreaField(_l("Text shown on the wall"), validators=[DataRequired(message=_l("Write your wish.")), Length(max=WISH_MAX)])
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(Form):
     resource = SelectField(_l("Resource"), validators=[InputRequired(message=_l("Choose a resource."))], validate_choice=True, widget=ChoiceSelect())
     plan = TextAreaField(_l("Plan"), validators=[DataRequired(message=_l("Describe the plan.")), Length(max=1000)])
     target_on = DateField(_l("Target date"), validators=[Optional()])
 
 
-class FulfilForm(FlaskForm):
+class FulfilForm(Form):
     result = TextAreaField(_l("Result"), validators=[DataRequired(message=_l("Describe what was done.")), Length(max=1000)])
     photo = FileField(_l("Photo (optional)"))
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(Form):
     title_zh = StringField(_l("Project title (Chinese)"), validators=[DataRequired(message=_l("Enter a title.")), Length(max=160)])
     title_en = StringField(_l("Project title (English)"), validators=[Optional(), Length(max=200)])
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(Form):
     building = SelectField(_l("Building"), validators=[Optional()], validate_choice=True)
     org_zh = StringField(_l("Organisation (Chinese)"), validators=[DataRequired(message=_l("Enter the organisation.")), Length(max=120)])
     org_en = StringField(_l("Organisation (English)"), validators=[Optional(), Length(max=160)])

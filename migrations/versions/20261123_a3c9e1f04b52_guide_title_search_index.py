@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade():
     if op.get_bind().dialect.name == "postgresql":
-        # The expression must stay identical to TITLE_TSV in app/guide/queries.py.
+        # Replaced by a stored column in e5a1c3b7d902.
         op.execute(
             "CREATE INDEX ix_guide_search_doc_fulltext_title ON guide_search_doc "
             "USING GIN (to_tsvector('simple'::regconfig, title))"
