@@ -505,3 +505,53 @@ def test_the_buildings_council_is_told_of_every_new_request(app, client, guide, 
     council = [m for m in smtp.messages() if m["To"] == "council@example.com"]
     assert len(council) == 1 and str(council[0]["Subject"]) == f"您的楼宇有新诉求 {number}"
     assert f"/zh/council/requests/{number}" in council[0].get_content()
+
+
+def test_the_form_page_is_cached_but_each_visitor_gets_their_own_token_and_key(app, guide):
+    """The blank form comes from the page cache (no SQL on a repeat view), yet the CSRF token
+    and the one-time submission key are every visitor's own: two people filing from the
+    cached page get two requests, and each is shown only their own tracking number."""
+    from tests.test_guide import _count_queries
+
+    first, second = app.test_client(), app.test_client()
+    one, two = form_values(first), form_values(second)
+    assert one["csrf_token"] != two["csrf_token"] and one["submission_key"] != two["submission_key"]
+    assert "PLACEHOLDER" not in first.get("/zh/requests/new").get_data(as_text=True)
+    assert _count_queries(app, app.test_client(), "/zh/requests/new") == 0
+    # The key a page carries is not reused by the next view of the same page.
+    assert form_values(first)["submission_key"] != one["submission_key"]
+    numbers = set()
+    for client, values in ((first, one), (second, two)):
+        response = client.post("/zh/requests/new", data=values)
+        assert response.status_code == 303
+        numbers.add(response.location.rstrip("/").split("/")[-2])
+    assert len(numbers) == 2
+    # A staff member signed in never gets the cached page (its header has their account links).
+    staff = app.test_client()
+    from tests.conftest import Auth
+
+    Auth(staff).login("staff@example.com")
+    assert "我的账户" in text_of(staff.get("/zh/requests/new"))
+    assert "我的账户" not in text_of(app.test_client().get("/zh/requests/new"))
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/zh/track", {"tracking_no": "LS-2026-999999", "code": "ABCD-EFGH"}),
+    ("/zh/login", {"email": "nobody@example.com", "password": "not-the-password-1"}),
+    ("/zh/wall/new", {"building": "shanghai-tower", "body": "短"}),
+])
+def test_cached_form_pages_give_every_visitor_a_working_token(app, demo, path, data):
+    """The track, sign-in and wish forms are served from the page cache: the second
+    visitor's page is the cached one, and its token must be their own (a token of
+    somebody else's session would be refused with 400)."""
+    from tests.test_guide import _count_queries
+
+    tokens = set()
+    for _ in range(2):
+        visitor = app.test_client()
+        token = csrf_from(visitor.get(path).get_data(as_text=True))
+        tokens.add(token)
+        response = visitor.post(path, data=dict(data, csrf_token=token))
+        assert response.status_code == 422, text_of(response)[:300]  # checked, not refused as forged
+    assert len(tokens) == 2
+    assert _count_queries(app, app.test_client(), path) == 0

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core import audit
+from ..core.cache import cached
 from ..core.logsafe import pseudonym
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render
@@ -74,6 +75,12 @@ def complete_sign_in(user: User, remember: bool, next_url: str | None, *, two_st
     return redirect(next_url or url_for("council.dashboard"), code=303)
 
 
+def _blank_login():
+    form = LoginForm()  # made while the page renders for the cache: its CSRF field holds the placeholder
+    form.next.data = safe_next(request.args.get("next")) or ""
+    return render("auth/login.html", form=form)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
@@ -86,8 +93,6 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("council.dashboard"), code=303)
     form = LoginForm()
-    if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
@@ -101,8 +106,9 @@ def login():
                 return redirect(url_for("auth.two_step"), code=303)
             return complete_sign_in(user, bool(form.remember.data), next_url)
         form.password.errors.append(_("The email or password is not correct."))
-    status = 422 if request.method == "POST" else 200
-    return render("auth/login.html", form=form, status=status)
+    if request.method == "GET":  # the same page for everybody but the CSRF token
+        return cached("auth.login", 1, _blank_login)
+    return render("auth/login.html", form=form, status=422)
 
 
 def _pending_two_step() -> tuple[User | None, dict]:

@@ -4,8 +4,9 @@ Only anonymous GETs without pending flash messages are cached.  The key holds th
 the language, fragment-or-page and a *version* the caller reads from the database (for
 the guide: the newest ``updated_at``), so an edit makes old entries unreachable at once in
 every process.  Entries live in Redis when ``REDIS_URL`` is set (shared by all processes),
-else in a small in-process LRU.  The per-visitor CSRF token is rendered as a placeholder
-and filled in on the way out, so a cached page never carries someone else's token."""
+else in a small in-process LRU.  The per-visitor CSRF token (and any other per-visitor
+value, see ``per_visitor``) is rendered as a placeholder and filled in on the way out, so a
+cached page never carries someone else's token."""
 
 from __future__ import annotations
 
@@ -83,6 +84,30 @@ def page_csrf_token() -> str:
     return CSRF_PLACEHOLDER if g.get("rendering_for_cache") else generate_csrf()
 
 
+# Other values a page must carry fresh for every visitor (a form's one-time key, a signed
+# time stamp): placeholder -> how to make the value.  Registered by ``per_visitor``.
+_FILLERS: dict[str, Callable[[], str]] = {}
+
+
+def per_visitor(name: str, make: Callable[[], str]) -> str:
+    """``make()``, or while a cacheable page renders, a placeholder that every answer
+    from the cache replaces with a fresh ``make()``."""
+    if not g.get("rendering_for_cache"):
+        return make()
+    placeholder = f"LOUSHI-{name}-PLACEHOLDER-7f3a"
+    _FILLERS.setdefault(placeholder, make)
+    return placeholder
+
+
+def _fill_text(html: str) -> str:
+    if CSRF_PLACEHOLDER in html:  # fragments carry no token: no session work for them
+        html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
+    for placeholder, make in _FILLERS.items():
+        if placeholder in html:
+            html = html.replace(placeholder, make())
+    return html
+
+
 def _cacheable() -> bool:
     return (
         current_app.config.get("PAGE_CACHE_ENABLED", True)
@@ -143,9 +168,7 @@ def cached(name: str, version, build: Callable[[], Response]) -> Response:
             return _fill(built)
         html = built.get_data(as_text=True)
         page_cache.set(key, html)
-    if CSRF_PLACEHOLDER in html:  # fragments carry no token: no session work for them
-        html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
-    response = make_response(html, status)
+    response = make_response(_fill_text(html), status)
     response.vary.add("HX-Request")
     response.vary.add("Cookie")
     return response
@@ -155,6 +178,7 @@ def _fill(response: Response) -> Response:
     if response.direct_passthrough or response.is_streamed:
         return response
     body = response.get_data(as_text=True)
-    if CSRF_PLACEHOLDER in body:
-        response.set_data(body.replace(CSRF_PLACEHOLDER, generate_csrf()))
+    filled = _fill_text(body)
+    if filled is not body:
+        response.set_data(filled)
     return response

@@ -9,6 +9,7 @@ from babel import support
 from flask import current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms import SelectChoice
 from wtforms.i18n import messages_path
 from wtforms.widgets import Select
@@ -19,12 +20,26 @@ def _wtforms_catalogue(locale: str) -> support.Translations:
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
+class _PageCacheCSRF(_FlaskFormCSRF):
+    """Flask-WTF's form CSRF, but the hidden field renders ``page_csrf_token()``: while a
+    page renders for the page cache, a placeholder that each answer fills with the
+    visitor's own token (app/core/cache.py)."""
+
+    def generate_csrf_token(self, csrf_token_field):
+        from .cache import page_csrf_token
+
+        return page_csrf_token()
+
+
 class Form(FlaskForm):
     """The base of every form: Flask-WTF with WTForms' own messages (“This field is
-    required.” …) in the page's language.  Flask-WTF reads WTForms' catalogue from disk
-    for every request that builds a form; here it is read once per language and process."""
+    required.” …) in the page's language, and a CSRF field safe in cached pages.
+    Flask-WTF reads WTForms' catalogue from disk for every request that builds a form;
+    here it is read once per language and process."""
 
     class Meta(FlaskForm.Meta):
+        csrf_class = _PageCacheCSRF
+
         def get_translations(self, form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)

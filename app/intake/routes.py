@@ -4,13 +4,15 @@ session once entered) is the key to a request's details."""
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..core import uploads
 from ..core.forms import choices
-from ..core.cache import versions
+from ..core.cache import cached, per_visitor, versions
 from ..core.i18n import current_lang
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render
@@ -40,26 +42,34 @@ def _track_limit():
 
 def _request_form() -> RequestForm:
     form = RequestForm()
-    services, places = versions.get(f"intake.choices.{current_lang()}", _choice_lists)
+    services, places, _digest = _choices()
     form.service.choices = services
     form.building.choices = places
     form.reply_lang.choices = choices(REPLY_LANGS.items())
     return form
 
 
+def _choices():
+    """(services, buildings, digest of both): the form's lists in the current language,
+    remembered for a few seconds per process (``versions``): every form view and POST
+    validation needs them; the digest versions the cached form page."""
+    return versions.get(f"intake.choices.{current_lang()}", _choice_lists)
+
+
 def _choice_lists():
-    """The service and building lists in the current language, remembered for a few
-    seconds per process (``versions``): every form view and POST validation needs them."""
     zh = current_lang() == "zh"
+    service_rows = db.session.execute(service_choices()).all()
+    building_rows = db.session.execute(building_choices()).all()
     grouped: dict[str, list] = {}
-    for slug, category, title_zh, title_en in db.session.execute(service_choices()):
+    for slug, category, title_zh, title_en in service_rows:
         grouped.setdefault(str(CATEGORIES.get(category, category)), []).append((slug, title_zh if zh or not title_en else title_en))
     services = {"": choices([("", _("Choose a service"))]), **{k: choices(v) for k, v in grouped.items()},
                 _("Not in the guide"): choices([("other", _("Something else"))])}
     places = choices(
-        [("", _("Choose your building"))] + [(slug, name_zh if zh or not name_en else name_en) for slug, name_zh, name_en in db.session.execute(building_choices())]
+        [("", _("Choose your building"))] + [(slug, name_zh if zh or not name_en else name_en) for slug, name_zh, name_en in building_rows]
     )
-    return services, places
+    digest = hashlib.sha256(repr((service_rows, building_rows)).encode("utf-8")).hexdigest()[:16]
+    return services, places, digest
 
 
 def _field_context() -> dict:
@@ -83,15 +93,9 @@ def _files(field) -> list:
 @limiter.limit(_intake_limit, methods=["POST"])
 def new_request():
     if request.method == "GET":
-        form = _request_form()
-        service, building = request.args.get("service", ""), request.args.get("building", "")
-        if service and db.session.scalar(active_entry(service)) is not None:
-            form.service.data = service
-        if building and db.session.scalar(building_by_slug(building)) is not None:
-            form.building.data = building
-        form.reply_lang.data = str(get_locale().language) if str(get_locale().language) in REPLY_LANGS else "zh"
-        form.submission_key.data = new_submission_key()
-        return _render_form(form)
+        # The same page for everybody with these choices and this URL, but for the CSRF
+        # token and the form's one-time key, which every answer gets fresh.
+        return cached("intake.new", _choices()[2], _blank_form)
 
     form = _request_form()  # Flask-WTF reads request.form and request.files itself
     valid = form.validate()
@@ -127,6 +131,18 @@ def new_request():
     session["new_request"] = {"no": filed.tracking_no, "code": filed.code}
     _grant(filed.tracking_no)
     return redirect(url_for("intake.submitted", tracking_no=filed.tracking_no), code=303)
+
+
+def _blank_form():
+    form = _request_form()
+    service, building = request.args.get("service", ""), request.args.get("building", "")
+    if service and db.session.scalar(active_entry(service)) is not None:
+        form.service.data = service
+    if building and db.session.scalar(building_by_slug(building)) is not None:
+        form.building.data = building
+    form.reply_lang.data = str(get_locale().language) if str(get_locale().language) in REPLY_LANGS else "zh"
+    form.submission_key.data = per_visitor("SUBMISSION-KEY", new_submission_key)
+    return _render_form(form)
 
 
 def _render_form(form: RequestForm, status: int = 200):
@@ -329,4 +345,6 @@ def track():
             # Same message whether the number exists or not: nothing is revealed.
             form.code.errors = [_("No request matches this tracking number and access code.")]
         return render("intake/track.html", form=form, status=422)
-    return render("intake/track.html", form=form)
+    # The same page for everybody but the CSRF token; the form is made while the page
+    # renders for the cache (its token field is filled in when the form is made).
+    return cached("intake.track", 1, lambda: render("intake/track.html", form=TrackForm()))

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, TimestampSigner
 
-from ..core.cache import cached, versions
+from ..core.cache import cached, per_visitor, versions
 from ..core.forms import choices
 from ..core.identity import browser_id, browser_key
 from ..core.rendering import render, wants_fragment
@@ -81,6 +81,11 @@ def _signer() -> TimestampSigner:
     return TimestampSigner(current_app.config["SECRET_KEY"], salt="loushi-wall-form")
 
 
+def _started_stamp() -> str:
+    """When the form was shown, signed: the minimum fill time is measured from it."""
+    return _signer().sign(str(int(time.time()))).decode()
+
+
 def _wish_form() -> WishForm:
     form = WishForm()
     zh = str(get_locale().language) == "zh"
@@ -89,20 +94,25 @@ def _wish_form() -> WishForm:
 
 
 def _render_new(form: WishForm, status: int = 200):
-    form.started.data = _signer().sign(str(int(time.time()))).decode()
+    form.started.data = per_visitor("WALL-STARTED", _started_stamp)  # a cached form page gets a fresh one per view
     form.website.data = ""
     return render("wall/new.html", form=form, status=status, min_seconds=current_app.config["WALL_MIN_FILL_SECONDS"])
+
+
+def _blank_wish_form():
+    form = _wish_form()
+    if request.args.get("building"):
+        form.building.data = request.args["building"][:80]
+    return _render_new(form)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(_per_ip_post, methods=["POST"])
 @limiter.limit(_per_browser_post, methods=["POST"], key_func=_browser_limit_key)
 def new():
-    form = _wish_form()
     if request.method == "GET":
-        if request.args.get("building"):
-            form.building.data = request.args["building"][:80]
-        return _render_new(form)
+        return cached("wall.new", _version(), _blank_wish_form)
+    form = _wish_form()
     if form.website.data:
         # The honeypot: a person never sees this field.  Answer like a success, keep nothing.
         return render("wall/posted.html", wish=None, follow_url=None)
