@@ -337,3 +337,24 @@ def test_seed_demo_fills_the_wall(app, runner):
         assert {("pending", "open"), ("approved", "open"), ("approved", "claimed"), ("approved", "fulfilled"), ("hidden", "open"), ("rejected", "open")} <= states
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Resource)) >= 5
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Wish).where(Wish.lang == "en")) >= 2
+
+
+def test_the_report_form_is_cached_with_each_visitors_own_token(app, client, auth, demo):
+    from tests.test_guide import _count_queries
+
+    post_wish(client)
+    wish = the_wish(app)
+    approve_as_council(client, auth, wish.id)
+    tokens = set()
+    for i in range(2):
+        reporter = app.test_client()
+        token = csrf_from(reporter.get(f"/zh/wall/{wish.id}/report").get_data(as_text=True))
+        tokens.add(token)
+        response = reporter.post(f"/zh/wall/{wish.id}/report", data={"csrf_token": token, "reason": f"广告信息 {i}"})
+        assert response.status_code == 200 and "举报已收到" in text_of(response)
+    assert len(tokens) == 2
+    app.test_client().get(f"/zh/wall/{wish.id}/report")  # after the reports: the wall's version is read again once
+    assert _count_queries(app, app.test_client(), f"/zh/wall/{wish.id}/report") == 0
+    with app.app_context():
+        assert db.session.get(Wish, wish.id).report_count == 2
+    assert app.test_client().get("/zh/wall/999999/report").status_code == 404

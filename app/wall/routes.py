@@ -180,19 +180,19 @@ def _same_site(url: str | None) -> bool:
 @bp.route("/<int:wish_id>/report", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["WALL_REPORT_LIMIT"], methods=["POST"])
 def report_wish(wish_id: int):
+    if request.method == "GET":  # the same page for everybody but the CSRF token
+        return cached("wall.report", _version(), lambda: render("wall/report.html", form=ReportForm(), wish=_public(wish_id)))
     wish = _public(wish_id)
     form = ReportForm()
-    if request.method == "POST":
-        if form.validate():
-            from ..intake.forms import normalize_text
+    if form.validate():
+        from ..intake.forms import normalize_text
 
-            browser_id()
-            report(wish, browser_key(), normalize_text(form.reason.data))
-            db.session.commit()
-            versions.bump("wall")
-            return render("wall/reported.html", wish=wish)
-        return render("wall/report.html", form=form, wish=wish, status=422)
-    return render("wall/report.html", form=form, wish=wish)
+        browser_id()
+        report(wish, browser_key(), normalize_text(form.reason.data))
+        db.session.commit()
+        versions.bump("wall")
+        return render("wall/reported.html", wish=wish)
+    return render("wall/report.html", form=form, wish=wish, status=422)
 
 
 @bp.route("/<int:wish_id>/photo")
