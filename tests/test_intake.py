@@ -555,3 +555,19 @@ def test_cached_form_pages_give_every_visitor_a_working_token(app, demo, path, d
         assert response.status_code == 422, text_of(response)[:300]  # checked, not refused as forged
     assert len(tokens) == 2
     assert _count_queries(app, app.test_client(), path) == 0
+
+
+def test_the_locked_status_page_is_cached_until_the_request_changes(app, client, guide):
+    from app.auth.models import User
+    from app.intake.services import change_stage
+
+    number, _code, _ = file_request(client)
+    first, second = app.test_client(), app.test_client()
+    one, two = (c.get(f"/zh/requests/{number}").get_data(as_text=True) for c in (first, second))
+    assert "需求收集" in two
+    assert csrf_from(one) != csrf_from(two)  # the unlock form's token is each visitor's own
+    with app.app_context():
+        req = db.session.scalar(sa.select(ServiceRequest).where(ServiceRequest.tracking_no == number))
+        change_stage(req, "in_progress", db.session.scalar(sa.select(User).where(User.email == "admin@example.com")))
+        db.session.commit()
+    assert "资源整合" in app.test_client().get(f"/zh/requests/{number}").get_data(as_text=True)

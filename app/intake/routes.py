@@ -205,6 +205,10 @@ def status(tracking_no: str):
         else:
             flash(_("That access code does not open this request."), "error")
         return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+    if not _granted(req.tracking_no):
+        # The locked view shows the stage only: the same page for everybody but the CSRF
+        # token, until the request changes.
+        return cached("intake.status.locked", (req.stage, req.updated_at.isoformat()), lambda: _status_page(req))
     return _status_page(req)
 
 
