@@ -77,3 +77,13 @@ def test_exports_open_with_the_spreadsheet_library(app, client, auth, demo):
 def test_poster_has_three_qr_codes(client, demo):
     html = client.get("/zh/boards/shanghai-tower/poster").get_data(as_text=True)
     assert html.count("<svg") == 3 and "poster-mode" in html
+
+
+def test_a_notice_posted_without_its_english_fields_falls_back_to_chinese(app, client, auth, demo):
+    """A POST that leaves the optional English fields out entirely (not even empty) saves
+    them empty, never NULL (it used to be a 500)."""
+    auth.login("council@example.com")
+    token = _token(client)
+    ok = client.post("/zh/council/boards/shanghai-tower/notices/new", data={"csrf_token": token, "title_zh": "电梯检修通知", "body_zh": "周六上午检修。"})
+    assert ok.status_code == 303
+    assert "电梯检修通知" in text_of(client.get("/en/boards/shanghai-tower"))

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import StringField
 
 from ..auth.permissions import permission_required, require
 from ..core import audit
@@ -91,6 +92,8 @@ def _from_form(kind: str, form) -> dict:
     for key, value in list(values.items()):
         if isinstance(value, str):
             values[key] = value.strip()
+        elif value is None and isinstance(form._fields[key], StringField):
+            values[key] = ""  # a text field left out of the POST is empty, not NULL
     if kind == "projects":
         milestones = []
         for line in (form.milestones.data or "").splitlines():

@@ -155,3 +155,105 @@ def notices(building_id: int, limit: int = 20) -> sa.Select:
     from .models import Notice
 
     return sa.select(Notice).where(Notice.building_id == building_id).order_by(Notice.published_at.desc()).limit(limit)
+
+
+# --- the page-cache version of the public boards pages and the home page ----------------------
+
+# Every table whose rows a boards page or the home page shows (directly or through a
+# relationship: a wish's claim and its resource, a request's guide entry, a building's street
+# and council).  A commit that wrote to one of them forgets the memoised version at once in
+# this process (see ``_note_writes`` below).
+BOARD_TABLES = frozenset({
+    "service_request", "wish", "wish_claim", "resource", "project", "event", "registration", "decision", "notice",
+    "council_member", "council", "building", "street", "department", "guide_entry",
+})
+
+
+def boards_version(now) -> sa.Select:
+    """One statement whose row changes whenever anything a public boards page or the home
+    page shows changes (page-cache version; ``now`` is the current UTC time).
+
+    * tables with an ``updated_at`` kept on every write: its maximum, and the row count
+      (a deletion, or a row written with an old ``updated_at``, still changes the count);
+    * rows without ``updated_at`` (roster seats, resources, buildings, councils, streets):
+      their count and highest id, plus the newest audit-log id — every staff edit of them is
+      audited in the same transaction, so an edit in another process changes the version too;
+    * time: how many event start / end / registration-open / registration-close moments have
+      passed (the "upcoming" lists, "registration closed / opens on …" and "full" on the
+      event page change at those moments, not at a change of any row).  The caller adds
+      today's Shanghai date (the 12-month chart moves with the month).
+    Everything is an aggregate over a primary key or an indexed column, except the event
+    moments (a scan of the small event table)."""
+    from ..core.models import AuditLog
+    from ..guide.models import Department, GuideEntry
+    from .models import CouncilMember, Decision, Event, Notice
+
+    def one(*columns):
+        return sa.select(*columns).scalar_subquery()
+
+    def count(model):
+        return sa.select(sa.func.count()).select_from(model).scalar_subquery()
+
+    def stamp(model):
+        return one(sa.func.max(model.updated_at)), count(model)
+
+    def ids(model):
+        return count(model), one(sa.func.max(model.id))
+
+    passed = sa.select(
+        sa.func.count().filter(Event.starts_at <= now)
+        + sa.func.count().filter(Event.ends_at < now)
+        + sa.func.count().filter(Event.registration_opens_at <= now)
+        + sa.func.count().filter(Event.registration_closes_at < now)
+    ).scalar_subquery()
+    return sa.select(
+        *stamp(ServiceRequest), *stamp(Wish), *ids(Claim), *stamp(Event), passed, *stamp(Decision), *stamp(Notice),
+        *stamp(Project), *ids(CouncilMember), *ids(Resource), *ids(Council), *ids(Building), *ids(Street),
+        *ids(Department), one(sa.func.max(GuideEntry.updated_at)), one(sa.func.max(AuditLog.id)),
+    )
+
+
+def _note_writes(session, flush_context) -> None:
+    """after_flush: remember that this transaction wrote to a table the boards show (the
+    session's new / dirty / deleted still hold the flushed objects here)."""
+    if any(getattr(obj, "__tablename__", None) in BOARD_TABLES for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["boards_written"] = True
+
+
+def _note_bulk_writes(state) -> None:
+    """do_orm_execute: ``session.execute(update(Wish)…)`` and the like bypass the flush."""
+    if state.is_update or state.is_delete or state.is_insert:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in BOARD_TABLES:
+            state.session.info["boards_written"] = True
+
+
+def _bump_after_commit(session) -> None:
+    """after_commit: a committed write to a boards table forgets the memoised version here
+    at once, so the next page this process serves is rebuilt with the change.
+
+    Other processes see a change within ``versions``' 2 seconds (the version read above),
+    which is enough for everyone else; the bump is for the person who made the change and
+    is redirected to a page showing it (Post/Redirect/Get: registering for an event, then
+    the event page's seat count; filing a request, then the board's figures; a staff edit
+    of a notice, then the board) — with only the 2-second memo they could see the page as it
+    was before their own change.  Hooking the session's commit (rather than a call in each
+    service) covers every writer in every blueprint — boards, manage, intake filing and
+    stage changes, the wall — and bumps only once the change is committed (a bump before
+    the commit would let another thread memoise the old version again for 2 seconds)."""
+    if session.info.pop("boards_written", False):
+        from ..core.cache import versions
+
+        versions.bump("boards")
+
+
+def _listen() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    for name, fn in (("after_flush", _note_writes), ("do_orm_execute", _note_bulk_writes), ("after_commit", _bump_after_commit)):
+        if not event.contains(Session, name, fn):
+            event.listen(Session, name, fn)
+
+
+_listen()

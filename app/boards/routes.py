@@ -7,9 +7,12 @@ from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import escape
 
+from ..core.cache import cached, per_visitor, versions
 from ..core.qr import qr_svg
 from ..core.rendering import render, wants_fragment
 from ..core.timeutil import utcnow
@@ -22,6 +25,7 @@ from .forms import RegistrationForm
 from .models import COUNCIL_ROLES, DECISION_STATUSES
 from .queries import (
     all_events,
+    boards_version,
     building_by_slug,
     decisions,
     event_in,
@@ -41,6 +45,19 @@ from .queries import (
 from .services import RegistrationError, cancel, register, token_hash
 
 bp = Blueprint("boards", __name__, url_prefix="/<lang:lang_code>/boards")
+
+
+def page_version() -> tuple:
+    """The page-cache version of the boards pages and the home page (``app/core/routes.py``).
+
+    * ``boards_version()``: one statement, read at most every 2 s per process; a commit in
+      this process that writes to a table the pages show forgets it at once (see
+      ``queries._bump_after_commit``).  It holds the wall's own version (newest wish edit and
+      the wish count), so a home page or board never shows an older wall than /wall/.
+    * today's Shanghai date: the board's 12-month chart ends with the current month.
+    (The cache key holds the scheme and host: these pages carry absolute URLs.)"""
+    row = versions.get("boards", lambda: tuple(db.session.execute(boards_version(utcnow())).one()))
+    return row, datetime.now(SHANGHAI).date().isoformat()
 
 
 @dataclass(frozen=True)
@@ -73,6 +90,10 @@ class Rates:
 
 @bp.route("/")
 def index():
+    return cached("boards.index", page_version(), _index)
+
+
+def _index():
     street = request.args.get("street", "")[:40]
     all_streets = db.session.scalars(streets()).all()
     if street and street not in {s.code for s in all_streets}:
@@ -107,6 +128,10 @@ def _twelve_months(today: date) -> tuple[list[str], list[datetime]]:
 
 @bp.route("/<slug>")
 def board(slug: str):
+    return cached("boards.board", page_version(), lambda: _board(slug))
+
+
+def _board(slug: str):
     building = db.session.scalar(building_by_slug(slug))
     if building is None:
         abort(404)
@@ -159,27 +184,44 @@ def _event(building, event_id: int):
 @bp.route("/<slug>/events/<int:event_id>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["EVENT_REGISTER_LIMIT"], methods=["POST"])
 def event(slug: str, event_id: int):
+    if request.method != "POST":  # GET (cached for anonymous visitors) and HEAD
+        return cached("boards.event", page_version(), lambda: _event_page(slug, event_id))
     building = _building(slug)
     item = _event(building, event_id)
     form = RegistrationForm()
     user = current_user if current_user.is_authenticated else None
-    if request.method == "GET" and user is not None and not form.name.data:
-        form.name.data = user.name
-    if request.method == "POST":
-        if form.validate():
-            try:
-                done = register(item.id, form.name.data, (form.phone.data or "").strip() or None, user=user)
-            except RegistrationError as exc:
-                db.session.rollback()
-                form.phone.errors = [str(exc)]
-            else:
-                db.session.commit()
-                # Post/Redirect/Get: a reload shows the confirmation again, not a second attempt.
-                session["registered"] = {"event": item.id, "token": done.cancel_token}
-                return redirect(url_for("boards.registered", slug=slug, event_id=item.id), code=303)
-        return render("boards/event.html", building=building, event=item, form=form, status=422, now=utcnow())
+    if form.validate():
+        try:
+            done = register(item.id, form.name.data, (form.phone.data or "").strip() or None, user=user)
+        except RegistrationError as exc:
+            db.session.rollback()
+            form.phone.errors = [str(exc)]
+        else:
+            # The commit forgets the memoised boards version in this process
+            # (queries._bump_after_commit), so the event page this person opens next
+            # shows the seat just taken.
+            db.session.commit()
+            # Post/Redirect/Get: a reload shows the confirmation again, not a second attempt.
+            session["registered"] = {"event": item.id, "token": done.cancel_token}
+            return redirect(url_for("boards.registered", slug=slug, event_id=item.id), code=303)
+    return render("boards/event.html", building=building, event=item, form=form, status=422, now=utcnow())
+
+
+def _event_page(slug: str, event_id: int):
+    """The event page or (htmx, ``?part=seats``) its seats.  What it shows besides the
+    event — registration open, closed or not yet, full — depends on the time: the cache
+    version counts the event moments that have passed (``boards_version``).  Nothing else
+    per visitor is rendered for an anonymous visitor: the form's only hidden field is the
+    CSRF token (a placeholder while the page is built for the cache, filled per visitor on
+    the way out); the name is prefilled, and the phone hint differs, only for a signed-in
+    person, whose pages are never cached."""
+    building = _building(slug)
+    item = _event(building, event_id)
     if wants_fragment() and request.args.get("part") == "seats":
-        return render("boards/_seats.html", event=item)
+        return render("boards/_seats.html", event=item)  # no form: the poll sets no cookie
+    form = RegistrationForm()  # its CSRF field renders page_csrf_token() (app.core.forms.Form)
+    if current_user.is_authenticated and not form.name.data:
+        form.name.data = current_user.name
     return render("boards/event.html", building=building, event=item, form=form, now=utcnow())
 
 
@@ -283,7 +325,18 @@ def feed(slug: str):
 
 @bp.route("/<slug>/screen")
 def screen(slug: str):
-    """Lobby-screen mode: large type, refreshed by htmx polling."""
+    """Lobby-screen mode: large type, refreshed by htmx polling.  The page comes from the
+    cache but its "Updated <time>" is every answer's own (``per_visitor``), so a screen
+    whose figures did not change still shows that its last poll worked (the figures are
+    those of the cache version, read at most 2 s ago)."""
+    return cached("boards.screen", page_version(), lambda: _screen(slug))
+
+
+def _updated_now() -> str:
+    return escape(format_datetime(utcnow()))  # Markup: safe as HTML, not escaped twice by the template
+
+
+def _screen(slug: str):
     building = _building(slug)
     rates = Rates(*db.session.execute(request_figures(building.id)).one())
     context = {
@@ -294,7 +347,7 @@ def screen(slug: str):
         "fulfilled": db.session.scalars(fulfilled_wishes(building.id, limit=3)).unique().all(),
         "board_qr": qr_svg(url_for("boards.board", slug=slug, _external=True), _("QR code of this building's board")),
         "intake_qr": qr_svg(url_for("intake.new_request", building=slug, _external=True), _("QR code of the request form")),
-        "now": utcnow(),
+        "updated": per_visitor("SCREEN-UPDATED", _updated_now),
     }
     return render("boards/screen.html", "boards/_screen.html", **context)
 
@@ -302,6 +355,10 @@ def screen(slug: str):
 @bp.route("/<slug>/poster")
 def poster(slug: str):
     """A printable A4 poster with the building's QR codes (board, request form, wish wall)."""
+    return cached("boards.poster", page_version(), lambda: _poster(slug))
+
+
+def _poster(slug: str):
     building = _building(slug)
     codes = [
         (_("This building's open board"), qr_svg(url_for("boards.board", slug=slug, _external=True), _("QR code of this building's board"))),

@@ -91,7 +91,8 @@ _FILLERS: dict[str, Callable[[], str]] = {}
 
 def per_visitor(name: str, make: Callable[[], str]) -> str:
     """``make()``, or while a cacheable page renders, a placeholder that every answer
-    from the cache replaces with a fresh ``make()``."""
+    from the cache replaces with a fresh ``make()``.  The value goes into the HTML as it
+    is: ``make()`` returns HTML-safe text (``Markup`` when it could contain ``<&"'``)."""
     if not g.get("rendering_for_cache"):
         return make()
     placeholder = f"LOUSHI-{name}-PLACEHOLDER-7f3a"
@@ -118,7 +119,9 @@ def _cacheable() -> bool:
 
 
 def _key(name: str, version) -> str:
-    raw = f"{name}|{version}|{current_lang()}|{int(wants_fragment())}|{request.full_path}"
+    # The host is part of the key: pages carry absolute URLs (hreflang links, QR codes),
+    # so a request with a forged Host header must not shape the page others are served.
+    raw = f"{name}|{version}|{current_lang()}|{int(wants_fragment())}|{request.host_url}|{request.full_path}"
     return "loushi:page:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 

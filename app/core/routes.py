@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify
 
 from ..extensions import db, limiter
+from .cache import cached
 from .queries import district_figures
 from .rendering import render
 
@@ -14,6 +15,16 @@ bp = Blueprint("core", __name__)
 
 @bp.route("/<lang:lang_code>/")
 def home():
+    """Page-cached for anonymous visitors.  Its figures (buildings, councils, seats,
+    departments, requests, fulfilled wishes) all come from tables in the boards' cache
+    version, which also holds the wall's own version columns (see
+    ``app.boards.routes.page_version``)."""
+    from ..boards.routes import page_version
+
+    return cached("core.home", page_version(), _home)
+
+
+def _home():
     from ..intake.queries import figures as request_figures
     from ..wall.queries import wall_figures
 
