@@ -571,3 +571,9 @@ def test_the_locked_status_page_is_cached_until_the_request_changes(app, client,
         change_stage(req, "in_progress", db.session.scalar(sa.select(User).where(User.email == "admin@example.com")))
         db.session.commit()
     assert "资源整合" in app.test_client().get(f"/zh/requests/{number}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/zh/requests/new", "/zh/track", "/zh/login", "/zh/wall/new"])
+def test_head_of_a_form_page_is_answered_like_get(client, guide, path):
+    """HEAD is not a submission: the page's answer without a body, not a 422."""
+    assert client.head(path).status_code == 200

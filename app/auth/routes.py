@@ -92,8 +92,10 @@ def _blank_login():
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("council.dashboard"), code=303)
+    if request.method != "POST":  # GET, HEAD: the same page for everybody but the CSRF token
+        return cached("auth.login", 1, _blank_login)
     form = LoginForm()
-    if form.validate_on_submit():
+    if form.validate():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             next_url = safe_next(form.next.data)
@@ -106,8 +108,6 @@ def login():
                 return redirect(url_for("auth.two_step"), code=303)
             return complete_sign_in(user, bool(form.remember.data), next_url)
         form.password.errors.append(_("The email or password is not correct."))
-    if request.method == "GET":  # the same page for everybody but the CSRF token
-        return cached("auth.login", 1, _blank_login)
     return render("auth/login.html", form=form, status=422)
 
 

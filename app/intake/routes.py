@@ -92,7 +92,7 @@ def _files(field) -> list:
 @bp.route("/requests/new", methods=["GET", "POST"])
 @limiter.limit(_intake_limit, methods=["POST"])
 def new_request():
-    if request.method == "GET":
+    if request.method != "POST":  # GET, HEAD
         # The same page for everybody with these choices and this URL, but for the CSRF
         # token and the form's one-time key, which every answer gets fresh.
         return cached("intake.new", _choices()[2], _blank_form)
@@ -338,17 +338,17 @@ def send_attachment(req, attachment_id: int):
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit(_track_limit, methods=["POST"])
 def track():
+    if request.method != "POST":  # GET, HEAD
+        # The same page for everybody but the CSRF token; the form is made only while the
+        # page renders for the cache (its token field is filled in when the form is made).
+        return cached("intake.track", 1, lambda: render("intake/track.html", form=TrackForm()))
     form = TrackForm()
-    if request.method == "POST":
-        if form.validate():
-            number = form.tracking_no.data.strip().upper()
-            req = db.session.scalar(by_tracking_no(number)) if TRACKING_NO.match(number) else None
-            if req is not None and code_matches(req, form.code.data):
-                _grant(number)
-                return redirect(url_for("intake.status", tracking_no=number), code=303)
-            # Same message whether the number exists or not: nothing is revealed.
-            form.code.errors = [_("No request matches this tracking number and access code.")]
-        return render("intake/track.html", form=form, status=422)
-    # The same page for everybody but the CSRF token; the form is made while the page
-    # renders for the cache (its token field is filled in when the form is made).
-    return cached("intake.track", 1, lambda: render("intake/track.html", form=TrackForm()))
+    if form.validate():
+        number = form.tracking_no.data.strip().upper()
+        req = db.session.scalar(by_tracking_no(number)) if TRACKING_NO.match(number) else None
+        if req is not None and code_matches(req, form.code.data):
+            _grant(number)
+            return redirect(url_for("intake.status", tracking_no=number), code=303)
+        # Same message whether the number exists or not: nothing is revealed.
+        form.code.errors = [_("No request matches this tracking number and access code.")]
+    return render("intake/track.html", form=form, status=422)

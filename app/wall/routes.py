@@ -110,7 +110,7 @@ def _blank_wish_form():
 @limiter.limit(_per_ip_post, methods=["POST"])
 @limiter.limit(_per_browser_post, methods=["POST"], key_func=_browser_limit_key)
 def new():
-    if request.method == "GET":
+    if request.method != "POST":  # GET, HEAD
         return cached("wall.new", _version(), _blank_wish_form)
     form = _wish_form()
     if form.website.data:
@@ -180,7 +180,7 @@ def _same_site(url: str | None) -> bool:
 @bp.route("/<int:wish_id>/report", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["WALL_REPORT_LIMIT"], methods=["POST"])
 def report_wish(wish_id: int):
-    if request.method == "GET":  # the same page for everybody but the CSRF token
+    if request.method != "POST":  # GET, HEAD: the same page for everybody but the CSRF token
         return cached("wall.report", _version(), lambda: render("wall/report.html", form=ReportForm(), wish=_public(wish_id)))
     wish = _public(wish_id)
     form = ReportForm()
