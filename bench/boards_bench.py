@@ -52,7 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.guide_bench import _fresh_postgres, _make_app, _python_load, _wrk  # noqa: E402
+from bench.guide_bench import _fresh_postgres, seeded_app, _python_load, _wrk  # noqa: E402
 from bench.wall_bench import _start_server, _summary  # noqa: E402
 
 SLUG = "shanghai-tower"
@@ -264,17 +264,7 @@ def _measure(app, url: str, instance: Path, seconds: int, rounds: int, log: Path
 
 def run(label: str, url: str, requests: int, seconds: int, rounds: int, explain: bool) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="loushi-bench-boards-"))
-    app = _make_app(url, instance)  # also writes instance/secret_key, shared by the workers
-    from flask_migrate import upgrade
-
-    from app.demo import seed_demo
-    from app.extensions import db
-
-    with app.app_context():
-        upgrade()
-        seed_demo("bench-password-123", guide=False)
-        db.session.commit()
-        db.session.remove()
+    app = seeded_app(url, instance, guide=False)
     log = instance / "gunicorn.stderr"
     small_n = min(SMALL, requests)
     started = time.perf_counter()

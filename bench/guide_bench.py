@@ -50,6 +50,23 @@ def _make_app(url: str, instance: Path):
     return create_app()
 
 
+def seeded_app(url: str, instance: Path, guide: bool = True):
+    """A fresh app on ``url``: schema from the migrations and the demo data (with the
+    guide's entries or without); also writes instance/secret_key, shared by the workers."""
+    from flask_migrate import upgrade
+
+    from app.demo import seed_demo
+    from app.extensions import db
+
+    app = _make_app(url, instance)
+    with app.app_context():
+        upgrade()
+        seed_demo("bench-password-123", guide=guide)
+        db.session.commit()
+        db.session.remove()
+    return app
+
+
 def _generate(app, count: int, start: int = 0) -> None:
     from app.demo import seed_demo
     from app.extensions import db

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.guide_bench import _free_port, _fresh_postgres, _make_app  # noqa: E402
+from bench.guide_bench import _free_port, _fresh_postgres, seeded_app  # noqa: E402
 
 FORM_PATH = "/zh/requests/new"
 COOKIE = "loushi_session"
@@ -189,17 +189,10 @@ def _start_server(url: str, instance: Path, log: Path) -> tuple[subprocess.Popen
 
 def run(label: str, url: str, seconds: int, clients: int, fresh_form: bool) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="loushi-bench-intake-"))
-    app = _make_app(url, instance)  # also writes instance/secret_key, shared by both workers
-    from flask_migrate import upgrade
-
-    from app.demo import seed_demo
+    app = seeded_app(url, instance)
     from app.extensions import db
 
     with app.app_context():
-        upgrade()
-        seed_demo("bench-password-123", guide=True)
-        db.session.commit()
-        db.session.remove()
         db.engine.dispose()
 
     log = instance / "gunicorn.stderr"

@@ -58,7 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.boards_bench import _drain  # noqa: E402
-from bench.guide_bench import _fresh_postgres, _make_app  # noqa: E402
+from bench.guide_bench import _fresh_postgres, seeded_app  # noqa: E402
 from bench.intake_bench import CSRF_RE, Client, _bare, _load  # noqa: E402
 from bench.wall_bench import _insert_wishes, _start_server  # noqa: E402
 
@@ -444,17 +444,9 @@ def _writes(url: str, instance: Path, event: tuple[str, int, bool] | None, secon
 
 def run(label: str, url: str, args) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="loushi-bench-pages-"))
-    app = _make_app(url, instance)  # also writes instance/secret_key, shared by the workers
-    from flask_migrate import upgrade
-
-    from app.demo import seed_demo
+    app = seeded_app(url, instance)
     from app.extensions import db
 
-    with app.app_context():
-        upgrade()
-        seed_demo("bench-password-123", guide=True)
-        db.session.commit()
-        db.session.remove()
     _insert_wishes(app, 0, 100)
     targets = _targets(app)
     urls = _urls(targets)

@@ -54,7 +54,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.guide_bench import _free_port, _fresh_postgres, _make_app, _python_load, _wrk  # noqa: E402
+from bench.guide_bench import _free_port, _fresh_postgres, seeded_app, _python_load, _wrk  # noqa: E402
 from bench.intake_bench import CSRF_RE, Client, _bare, _load  # noqa: E402
 
 WALL = "/zh/wall/"
@@ -282,19 +282,11 @@ def _supports(url: str, port: int, seconds: int, clients: int, target: int, warm
 
 def run(label: str, url: str, wishes: int, seconds: int, clients: int, rounds: int) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="loushi-bench-wall-"))
-    app = _make_app(url, instance)  # also writes instance/secret_key, shared by the workers
+    app = seeded_app(url, instance, guide=False)
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
-    from app.demo import seed_demo
     from app.extensions import db
     from app.wall.models import Wish
-
-    with app.app_context():
-        upgrade()
-        seed_demo("bench-password-123", guide=False)
-        db.session.commit()
-        db.session.remove()
     small_n = min(100, wishes)
     started = time.perf_counter()
     _insert_wishes(app, 0, small_n)

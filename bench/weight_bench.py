@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.guide_bench import _make_app  # noqa: E402
+from bench.guide_bench import seeded_app  # noqa: E402
 from bench.pages_bench import _targets, _urls  # noqa: E402
 from bench.wall_bench import _insert_wishes, _start_server  # noqa: E402
 
@@ -153,17 +153,9 @@ def main() -> None:
 
     instance = Path(tempfile.mkdtemp(prefix="loushi-bench-weight-"))
     url = f"sqlite:///{instance / 'bench.sqlite3'}"
-    app = _make_app(url, instance)
-    from flask_migrate import upgrade
-
-    from app.demo import seed_demo
+    app = seeded_app(url, instance)
     from app.extensions import db
 
-    with app.app_context():
-        upgrade()
-        seed_demo("bench-password-123", guide=True)
-        db.session.commit()
-        db.session.remove()
     _insert_wishes(app, 0, 100)
     paths = [(u.key, u.label, u.path) for u in _urls(_targets(app)) if u.kind == "page"]
     with app.app_context():

@@ -162,7 +162,7 @@ def notices(building_id: int, limit: int = 20) -> sa.Select:
 # Every table whose rows a boards page or the home page shows (directly or through a
 # relationship: a wish's claim and its resource, a request's guide entry, a building's street
 # and council).  A commit that wrote to one of them forgets the memoised version at once in
-# this process (see ``_note_writes`` below).
+# this process (``forget_after_commit`` in app/core/cache.py, set up in routes.py).
 BOARD_TABLES = frozenset({
     "service_request", "wish", "wish_claim", "resource", "project", "event", "registration", "decision", "notice",
     "council_member", "council", "building", "street", "department", "guide_entry",
@@ -211,49 +211,3 @@ def boards_version(now) -> sa.Select:
         *stamp(Project), *ids(CouncilMember), *ids(Resource), *ids(Council), *ids(Building), *ids(Street),
         *ids(Department), one(sa.func.max(GuideEntry.updated_at)), one(sa.func.max(AuditLog.id)),
     )
-
-
-def _note_writes(session, flush_context) -> None:
-    """after_flush: remember that this transaction wrote to a table the boards show (the
-    session's new / dirty / deleted still hold the flushed objects here)."""
-    if any(getattr(obj, "__tablename__", None) in BOARD_TABLES for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info["boards_written"] = True
-
-
-def _note_bulk_writes(state) -> None:
-    """do_orm_execute: ``session.execute(update(Wish)…)`` and the like bypass the flush."""
-    if state.is_update or state.is_delete or state.is_insert:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in BOARD_TABLES:
-            state.session.info["boards_written"] = True
-
-
-def _bump_after_commit(session) -> None:
-    """after_commit: a committed write to a boards table forgets the memoised version here
-    at once, so the next page this process serves is rebuilt with the change.
-
-    Other processes see a change within ``versions``' 2 seconds (the version read above),
-    which is enough for everyone else; the bump is for the person who made the change and
-    is redirected to a page showing it (Post/Redirect/Get: registering for an event, then
-    the event page's seat count; filing a request, then the board's figures; a staff edit
-    of a notice, then the board) — with only the 2-second memo they could see the page as it
-    was before their own change.  Hooking the session's commit (rather than a call in each
-    service) covers every writer in every blueprint — boards, manage, intake filing and
-    stage changes, the wall — and bumps only once the change is committed (a bump before
-    the commit would let another thread memoise the old version again for 2 seconds)."""
-    if session.info.pop("boards_written", False):
-        from ..core.cache import versions
-
-        versions.bump("boards")
-
-
-def _listen() -> None:
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
-    for name, fn in (("after_flush", _note_writes), ("do_orm_execute", _note_bulk_writes), ("after_commit", _bump_after_commit)):
-        if not event.contains(Session, name, fn):
-            event.listen(Session, name, fn)
-
-
-_listen()

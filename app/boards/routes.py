@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import escape
 
-from ..core.cache import cached, per_visitor, versions
+from ..core.cache import cached, forget_after_commit, per_visitor, versions
 from ..core.qr import qr_svg
 from ..core.rendering import render, wants_fragment
 from ..core.timeutil import utcnow
@@ -24,6 +24,7 @@ from .charts import monthly_chart
 from .forms import RegistrationForm
 from .models import COUNCIL_ROLES, DECISION_STATUSES
 from .queries import (
+    BOARD_TABLES,
     all_events,
     boards_version,
     building_by_slug,
@@ -45,6 +46,7 @@ from .queries import (
 from .services import RegistrationError, cancel, register, token_hash
 
 bp = Blueprint("boards", __name__, url_prefix="/<lang:lang_code>/boards")
+forget_after_commit("boards", BOARD_TABLES)
 
 
 def page_version() -> tuple:
@@ -52,7 +54,7 @@ def page_version() -> tuple:
 
     * ``boards_version()``: one statement, read at most every 2 s per process; a commit in
       this process that writes to a table the pages show forgets it at once (see
-      ``queries._bump_after_commit``).  It holds the wall's own version (newest wish edit and
+      ``forget_after_commit`` in app/core/cache.py).  It holds the wall's own version (newest wish edit and
       the wish count), so a home page or board never shows an older wall than /wall/.
     * today's Shanghai date: the board's 12-month chart ends with the current month.
     (The cache key holds the scheme and host: these pages carry absolute URLs.)"""
@@ -198,7 +200,7 @@ def event(slug: str, event_id: int):
             form.phone.errors = [str(exc)]
         else:
             # The commit forgets the memoised boards version in this process
-            # (queries._bump_after_commit), so the event page this person opens next
+            # (forget_after_commit, app/core/cache.py), so the event page this person opens next
             # shows the seat just taken.
             db.session.commit()
             # Post/Redirect/Get: a reload shows the confirmation again, not a second attempt.

@@ -153,6 +153,44 @@ class Versions:
 versions = Versions()
 
 
+def forget_after_commit(name: str, tables: frozenset[str]) -> None:
+    """Forget the memoised version ``name`` in this process after every commit that wrote
+    to one of ``tables`` (through the unit of work or a bulk ``update()``/``delete()``).
+
+    Other processes see a change within ``versions``' 2 seconds, which is enough for
+    everyone else; this is for the person who made the change and is redirected to a page
+    showing it (Post/Redirect/Get).  Hooking the session's commit, rather than a call in
+    each service, covers every writer in every blueprint, and forgets only once the change
+    is committed (earlier, another thread could memoise the old version again)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    flag = f"written:{name}"
+
+    def note_flush(session, _flush_context) -> None:
+        if any(getattr(obj, "__tablename__", None) in tables for obj in (*session.new, *session.dirty, *session.deleted)):
+            session.info[flag] = True
+
+    def note_bulk(state) -> None:
+        if state.is_update or state.is_delete or state.is_insert:
+            if getattr(getattr(state.statement, "table", None), "name", None) in tables:
+                state.session.info[flag] = True
+
+    def forget(session) -> None:
+        if session.info.pop(flag, False):
+            versions.bump(name)
+
+    if flag in _FORGETTING:
+        return
+    _FORGETTING.add(flag)
+    event.listen(Session, "after_flush", note_flush)
+    event.listen(Session, "do_orm_execute", note_bulk)
+    event.listen(Session, "after_commit", forget)
+
+
+_FORGETTING: set[str] = set()
+
+
 def cached(name: str, version, build: Callable[[], Response]) -> Response:
     """``build()``'s response, from the cache when this exact page was built before
     for the same ``version``; only 200 responses are kept."""
