@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from typing import Callable
 
-from flask import Flask, Response, current_app, g, make_response, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -80,8 +80,15 @@ page_cache = PageCache()
 
 
 def page_csrf_token() -> str:
-    """``csrf_token()`` for templates: a placeholder while a cacheable page renders."""
-    return CSRF_PLACEHOLDER if g.get("rendering_for_cache") else generate_csrf()
+    """``csrf_token()`` for templates: a placeholder while a cacheable page renders.
+
+    A cacheable *fragment* (htmx swaps it into a page already shown) carries no token at
+    all: htmx sends the page's own token with every request it makes (``data-hx-headers``
+    on ``<body>``, which Flask-WTF reads as ``X-CSRFToken`` when a form field is empty), so
+    a fragment never needs a session.  Only forms that htmx submits can be in one."""
+    if g.get("rendering_for_cache"):
+        return "" if wants_fragment() else CSRF_PLACEHOLDER
+    return generate_csrf()
 
 
 # Other values a page must carry fresh for every visitor (a form's one-time key, a signed
@@ -109,11 +116,20 @@ def _fill_text(html: str) -> str:
     return html
 
 
+def _signed_in() -> bool:
+    """Whether someone is signed in, without loading the user when nobody can be: no user
+    id in the session and no remember-me cookie means anonymous (what Flask-Login would
+    conclude after the same two look-ups)."""
+    if "_user_id" not in session and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies:
+        return False
+    return current_user.is_authenticated
+
+
 def _cacheable() -> bool:
     return (
         current_app.config.get("PAGE_CACHE_ENABLED", True)
         and request.method == "GET"
-        and not current_user.is_authenticated
+        and not _signed_in()
         and not session.get("_flashes")
     )
 
@@ -121,8 +137,13 @@ def _cacheable() -> bool:
 def _key(name: str, version) -> str:
     # The host is part of the key: pages carry absolute URLs (hreflang links, QR codes),
     # so a request with a forged Host header must not shape the page others are served.
-    raw = f"{name}|{version}|{current_lang()}|{int(wants_fragment())}|{request.host_url}|{request.full_path}"
-    return "loushi:page:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    # Read from the WSGI environ: what request.host_url and request.full_path are made of.
+    environ = request.environ
+    raw = (
+        f"{name}|{version}|{current_lang()}|{int(wants_fragment())}|{environ['wsgi.url_scheme']}|"
+        f"{request.host}|{environ.get('SCRIPT_NAME', '')}|{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    )
+    return "loushi:page:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 class Versions:
@@ -209,10 +230,12 @@ def cached(name: str, version, build: Callable[[], Response]) -> Response:
             return _fill(built)
         html = built.get_data(as_text=True)
         page_cache.set(key, html)
-    response = make_response(_fill_text(html), status)
-    response.vary.add("HX-Request")
-    response.vary.add("Cookie")
+    response = Response(_fill_text(html), status, headers=_CACHED_HEADERS)
     return response
+
+
+# What every answer from the cache carries (and render() would have set).
+_CACHED_HEADERS = {"Content-Type": "text/html; charset=utf-8", "Vary": "HX-Request, Cookie"}
 
 
 def _fill(response: Response) -> Response:

@@ -4,10 +4,12 @@ is stored as field pairs (``title_zh``/``title_en``) and read through ``localize
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+from werkzeug.http import dump_cookie
 from werkzeug.routing import BaseConverter
 
 LANGS = ("zh", "en")
@@ -86,15 +88,15 @@ def _ensure_lang() -> None:
 def _remember_lang(response):
     """A page visited under /zh/ or /en/ becomes the remembered choice for ``/``."""
     if g.get("lang_from_url") and request.cookies.get(LANG_COOKIE) != g.lang:
-        response.set_cookie(
-            LANG_COOKIE,
-            g.lang,
-            max_age=LANG_COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
-        )
+        response.headers.add("Set-Cookie", _lang_cookie(g.lang, current_app.config["SESSION_COOKIE_SECURE"]))
     return response
+
+
+@lru_cache(maxsize=8)
+def _lang_cookie(lang: str, secure: bool) -> str:
+    """The Set-Cookie header remembering ``lang``: always the same text, so made once
+    (every first visit to a page carries it)."""
+    return dump_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, httponly=True, samesite="Lax", secure=secure)
 
 
 def root_redirect():

@@ -28,18 +28,29 @@ def no_store(response):
     return response
 
 
+_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+)
+_HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def _set_headers(response):
+    """Each header unless the view set its own (``no_store`` sets Referrer-Policy).  This
+    runs for every answer, so it reads the header list once instead of once a header."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-    if current_app.config.get("HSTS"):
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if response.mimetype == "text/html":
-        response.vary.add("HX-Request")
+    present = {name.lower() for name, _value in headers.items()}
+    wanted = _HEADERS + ((_HSTS,) if current_app.config.get("HSTS") else ())
+    headers.extend([pair for pair in wanted if pair[0].lower() not in present])
+    if headers.get("Content-Type", "").startswith("text/html"):
+        if "vary" in present:
+            response.vary.add("HX-Request")
+        else:
+            headers["Vary"] = "HX-Request"
     return response
 
 
