@@ -287,3 +287,23 @@ def test_a_signed_in_person_registers_with_the_account(app, client, auth, demo):
     with app.app_context():
         regs = db.session.scalars(sa.select(Registration).where(Registration.event_id == event_id)).all()
         assert len(regs) == 1 and regs[0].user_id is not None and regs[0].phone is None
+
+
+def test_registrations_are_rate_limited_but_viewing_the_event_is_not(app, client, demo):
+    from tests.conftest import csrf_from
+
+    event_id = _event(app, seats=50)
+    url = f"/zh/boards/shanghai-tower/events/{event_id}"
+    app.config.update(RATELIMIT_ENABLED=True, EVENT_REGISTER_LIMIT="3 per hour")
+    try:
+        for _ in range(10):  # views (the page and its seats poll) are never counted
+            html = client.get(url).get_data(as_text=True)
+            assert client.get(url + "?part=seats", headers={"HX-Request": "true"}).status_code == 200
+        statuses = [client.post(url, data={"csrf_token": csrf_from(html), "name": f"访客{i}", "phone": f"1381234{i:04d}"}).status_code
+                    for i in range(4)]
+        refused = client.post(url, data={"csrf_token": csrf_from(html), "name": "访客9", "phone": "13812349999"})
+    finally:
+        app.config.update(RATELIMIT_ENABLED=False, EVENT_REGISTER_LIMIT="10 per hour")
+    assert statuses == [303, 303, 303, 429]
+    assert refused.status_code == 429 and "尝试次数过多" in text_of(refused)
+    assert client.get(url).status_code == 200  # the page itself still opens

@@ -358,3 +358,22 @@ def test_the_report_form_is_cached_with_each_visitors_own_token(app, client, aut
     with app.app_context():
         assert db.session.get(Wish, wish.id).report_count == 2
     assert app.test_client().get("/zh/wall/999999/report").status_code == 404
+
+
+def test_reports_are_rate_limited_but_the_report_form_is_not(app, client, auth, demo):
+    post_wish(client)
+    wish = the_wish(app)
+    approve_as_council(client, auth, wish.id)
+    reporter = app.test_client()
+    url = f"/zh/wall/{wish.id}/report"
+    app.config.update(RATELIMIT_ENABLED=True, WALL_REPORT_LIMIT="2 per hour")
+    try:
+        for _ in range(5):
+            form = reporter.get(url)
+            assert form.status_code == 200
+        statuses = [reporter.post(url, data={"csrf_token": csrf_from(form.get_data(as_text=True)), "reason": "广告信息"}).status_code
+                    for _ in range(3)]
+        assert reporter.get(url).status_code == 200
+    finally:
+        app.config.update(RATELIMIT_ENABLED=False, WALL_REPORT_LIMIT="10 per hour")
+    assert statuses == [200, 200, 429]

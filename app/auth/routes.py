@@ -82,18 +82,18 @@ def _blank_login():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_login_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("council.dashboard"), code=303)
     if request.method != "POST":  # GET, HEAD: the same page for everybody but the CSRF token
         return cached("auth.login", 1, _blank_login)
+    return _sign_in()
+
+
+# The rate limits sit on the POST handler: on the view they would be evaluated for every GET too.
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_account_key, deduct_when=_failed)
+def _sign_in():
     form = LoginForm()
     if form.validate():
         user = authenticate(form.email.data, form.password.data)

@@ -184,10 +184,15 @@ def _event(building, event_id: int):
 
 
 @bp.route("/<slug>/events/<int:event_id>", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["EVENT_REGISTER_LIMIT"], methods=["POST"])
 def event(slug: str, event_id: int):
     if request.method != "POST":  # GET (cached for anonymous visitors) and HEAD
         return cached("boards.event", page_version(), lambda: _event_page(slug, event_id))
+    return _register(slug, event_id)
+
+
+# The rate limits sit on the POST handler: on the view they would be evaluated for every GET too.
+@limiter.limit(lambda: current_app.config["EVENT_REGISTER_LIMIT"])
+def _register(slug: str, event_id: int):
     building = _building(slug)
     item = _event(building, event_id)
     form = RegistrationForm()

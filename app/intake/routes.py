@@ -90,13 +90,17 @@ def _files(field) -> list:
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
-@limiter.limit(_intake_limit, methods=["POST"])
 def new_request():
     if request.method != "POST":  # GET, HEAD
         # The same page for everybody with these choices and this URL, but for the CSRF
         # token and the form's one-time key, which every answer gets fresh.
         return cached("intake.new", _choices()[2], _blank_form)
+    return _file_request()
 
+
+# The rate limits sit on the POST handler: on the view they would be evaluated for every GET too.
+@limiter.limit(_intake_limit)
+def _file_request():
     form = _request_form()  # Flask-WTF reads request.form and request.files itself
     valid = form.validate()
     files = _files(form.attachments)
@@ -336,12 +340,17 @@ def send_attachment(req, attachment_id: int):
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(_track_limit, methods=["POST"])
 def track():
     if request.method != "POST":  # GET, HEAD
         # The same page for everybody but the CSRF token; the form is made only while the
         # page renders for the cache (its token field is filled in when the form is made).
         return cached("intake.track", 1, lambda: render("intake/track.html", form=TrackForm()))
+    return _look_up()
+
+
+# The rate limits sit on the POST handler: on the view they would be evaluated for every GET too.
+@limiter.limit(_track_limit)
+def _look_up():
     form = TrackForm()
     if form.validate():
         number = form.tracking_no.data.strip().upper()

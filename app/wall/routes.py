@@ -107,11 +107,16 @@ def _blank_wish_form():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@limiter.limit(_per_ip_post, methods=["POST"])
-@limiter.limit(_per_browser_post, methods=["POST"], key_func=_browser_limit_key)
 def new():
     if request.method != "POST":  # GET, HEAD
         return cached("wall.new", _version(), _blank_wish_form)
+    return _post_wish()
+
+
+# The rate limits sit on the POST handler: on the view they would be evaluated for every GET too.
+@limiter.limit(_per_ip_post)
+@limiter.limit(_per_browser_post, key_func=_browser_limit_key)
+def _post_wish():
     form = _wish_form()
     if form.website.data:
         # The honeypot: a person never sees this field.  Answer like a success, keep nothing.
@@ -178,10 +183,15 @@ def _same_site(url: str | None) -> bool:
 
 
 @bp.route("/<int:wish_id>/report", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["WALL_REPORT_LIMIT"], methods=["POST"])
 def report_wish(wish_id: int):
     if request.method != "POST":  # GET, HEAD: the same page for everybody but the CSRF token
         return cached("wall.report", _version(), lambda: render("wall/report.html", form=ReportForm(), wish=_public(wish_id)))
+    return _report(wish_id)
+
+
+# The rate limits sit on the POST handler: on the view they would be evaluated for every GET too.
+@limiter.limit(lambda: current_app.config["WALL_REPORT_LIMIT"])
+def _report(wish_id: int):
     wish = _public(wish_id)
     form = ReportForm()
     if form.validate():
