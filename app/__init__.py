@@ -66,9 +66,11 @@ def create_app(config=None) -> Flask:
     login_manager.login_message_category = "info"
 
     from .core.cache import page_cache, page_csrf_token
+    from .core.sessions import CookieSessionInterface, csrf_token
 
+    app.session_interface = CookieSessionInterface()
     page_cache.init_app(app)
-    app.jinja_env.globals["page_csrf_token"] = page_csrf_token
+    app.jinja_env.globals.update(page_csrf_token=page_csrf_token, csrf_token=csrf_token)
     from .core.timeutil import aware, machine_time
 
     app.jinja_env.filters["aware"] = aware

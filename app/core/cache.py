@@ -18,10 +18,10 @@ from typing import Callable
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
 from .i18n import current_lang
 from .rendering import wants_fragment
+from .sessions import csrf_token
 
 CSRF_PLACEHOLDER = "LOUSHI-CSRF-PLACEHOLDER-7f3a"
 
@@ -88,7 +88,7 @@ def page_csrf_token() -> str:
     a fragment never needs a session.  Only forms that htmx submits can be in one."""
     if g.get("rendering_for_cache"):
         return "" if wants_fragment() else CSRF_PLACEHOLDER
-    return generate_csrf()
+    return csrf_token()
 
 
 # Other values a page must carry fresh for every visitor (a form's one-time key, a signed
@@ -109,7 +109,7 @@ def per_visitor(name: str, make: Callable[[], str]) -> str:
 
 def _fill_text(html: str) -> str:
     if CSRF_PLACEHOLDER in html:  # fragments carry no token: no session work for them
-        html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
+        html = html.replace(CSRF_PLACEHOLDER, csrf_token())
     for placeholder, make in _FILLERS.items():
         if placeholder in html:
             html = html.replace(placeholder, make())
