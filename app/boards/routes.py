@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from flask_login import current_user
 from markupsafe import escape
 
 from ..core.cache import cached, forget_after_commit, per_visitor, versions
+from ..core.i18n import current_lang
 from ..core.qr import qr_svg
 from ..core.rendering import render, wants_fragment
 from ..core.timeutil import utcnow
@@ -340,7 +343,14 @@ def screen(slug: str):
 
 
 def _updated_now() -> str:
-    return escape(format_datetime(utcnow()))  # Markup: safe as HTML, not escaped twice by the template
+    # Markup: safe as HTML, not escaped twice by the template.  Formatting a time with Babel
+    # costs more than the rest of a cached answer, so each second is formatted once per language.
+    return _formatted_second(int(time.time()), current_lang())
+
+
+@lru_cache(maxsize=4)
+def _formatted_second(second: int, _locale: str):
+    return escape(format_datetime(datetime.fromtimestamp(second, timezone.utc)))
 
 
 def _screen(slug: str):
