@@ -1,6 +1,9 @@
 """Service-guide benchmark: search latency at 100 and 10,000 entries on SQLite and
 PostgreSQL, and req/s of the guide search page (full and htmx partial) against a bare
 Flask endpoint, served by gunicorn (2 sync workers) and loaded by wrk on 127.0.0.1.
+With the page cache on, three rounds of bare / page / partial / bare (medians; each round's
+page and partial against the mean of the bare runs around them).  Search latency: the median
+of three p50/p95 measurements at each size.
 
     .venv/bin/python bench/guide_bench.py [--entries 10000] [--seconds 10] [--no-postgres]
 
@@ -155,7 +158,7 @@ def _python_load(url: str, seconds: int, headers: dict[str, str] | None = None) 
     return done[0] / seconds
 
 
-def _http(url_db: str, instance: Path, seconds: int, cache: bool) -> dict[str, float]:
+def _http(url_db: str, instance: Path, seconds: int, cache: bool, rounds: int = 3) -> dict[str, float]:
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=url_db, LOUSHI_INSTANCE=str(instance), LOUSHI_ENV="development", RATELIMIT_ENABLED="false",
                PAGE_CACHE_ENABLED="true" if cache else "false")
@@ -176,12 +179,21 @@ def _http(url_db: str, instance: Path, seconds: int, cache: bool) -> dict[str, f
                 time.sleep(0.3)
         load = _wrk if shutil.which("wrk") else _python_load
         page = base + "/zh/guide/?q=" + urllib.parse.quote("落户")
-        for url in (base + "/bare", page):  # warm up both workers
-            load(url, 1)
+        for url, headers in ((base + "/bare", None), (page, None), (page, {"HX-Request": "true"})):  # warm up both workers
+            load(url, 1, headers)
+        # Each round: bare, full page, partial, bare again; the page and partial are compared
+        # with the mean of the two bare runs around them (the machine's speed drifts), and the
+        # median of the rounds is reported.
+        bares, fulls, partials = [], [], []
+        for _ in range(rounds):
+            before = load(base + "/bare", seconds)
+            fulls.append(load(page, seconds))
+            partials.append(load(page, seconds, {"HX-Request": "true"}))
+            bares.append((before + load(base + "/bare", seconds)) / 2)
         return {
-            "bare": load(base + "/bare", seconds),
-            "full": load(page, seconds),
-            "partial": load(page, seconds, {"HX-Request": "true"}),
+            "bare": statistics.median(bares),
+            "full": statistics.median(fulls),
+            "partial": statistics.median(partials),
             "loader": 0.0 if load is _wrk else 1.0,
         }
     finally:
@@ -214,7 +226,7 @@ def run(label: str, url: str, entries: int, seconds: int) -> dict:
     with app.app_context():
         db.engine.dispose()
     cached = _http(url, instance, seconds, cache=True)
-    cold = _http(url, instance, seconds, cache=False)
+    cold = _http(url, instance, seconds, cache=False, rounds=1)
     return {"label": label, "small": small, "large": large, "load_s": load_seconds, **cached,
             "cold_bare": cold["bare"], "cold_full": cold["full"], "cold_partial": cold["partial"]}
 

@@ -571,6 +571,12 @@ def test_the_locked_status_page_is_cached_until_the_request_changes(app, client,
         change_stage(req, "in_progress", db.session.scalar(sa.select(User).where(User.email == "admin@example.com")))
         db.session.commit()
     assert "资源整合" in app.test_client().get(f"/zh/requests/{number}").get_data(as_text=True)
+    # an answer from the cache runs no query at all; an unknown number stays a 404 (never cached)
+    from tests.test_guide import _count_queries
+
+    assert _count_queries(app, app.test_client(), f"/zh/requests/{number}") == 0
+    unknown = number[:-1] + ("1" if number[-1] != "1" else "2")
+    assert [app.test_client().get(f"/zh/requests/{unknown}").status_code for _ in range(2)] == [404, 404]
 
 
 @pytest.mark.parametrize("path", ["/zh/requests/new", "/zh/track", "/zh/login", "/zh/wall/new"])

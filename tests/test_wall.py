@@ -377,3 +377,20 @@ def test_reports_are_rate_limited_but_the_report_form_is_not(app, client, auth, 
     finally:
         app.config.update(RATELIMIT_ENABLED=False, WALL_REPORT_LIMIT="10 per hour")
     assert statuses == [200, 200, 429]
+
+
+def test_the_private_follow_page_is_cached_for_the_link_only_and_never_stored_by_browsers(app, client, auth, demo):
+    from tests.test_guide import _count_queries
+
+    follow = post_wish(client).location.split("?")[0]
+    page = app.test_client().get(follow)
+    assert "等待审核" in text_of(page)
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
+    assert not any(c.startswith("loushi_session=") for c in page.headers.getlist("Set-Cookie"))  # no form: no session
+    again = app.test_client().get(follow)
+    assert again.headers["Cache-Control"] == "no-store" and again.get_data() == page.get_data()
+    assert _count_queries(app, app.test_client(), follow) == 0  # from the cache
+    other = follow[:-4] + ("AAAA" if not follow.endswith("AAAA") else "BBBB")
+    assert app.test_client().get(other).status_code == 404  # another link is another page
+    approve_as_council(client, auth, the_wish(app).id)
+    assert "已上墙" in text_of(app.test_client().get(follow))  # the moderation shows at once

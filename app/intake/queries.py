@@ -22,6 +22,12 @@ def by_tracking_no(tracking_no: str) -> sa.Select:
     return sa.select(ServiceRequest).where(ServiceRequest.tracking_no == tracking_no)
 
 
+def requests_version() -> sa.Select:
+    """Changes whenever a request is filed, changed or removed (the locked status pages'
+    cache version): the number of requests and the newest change."""
+    return sa.select(sa.func.count(ServiceRequest.id), sa.func.max(ServiceRequest.updated_at))
+
+
 def public_events(req: ServiceRequest) -> sa.Select:
     return sa.select(RequestEvent).where(RequestEvent.request_id == req.id, RequestEvent.public.is_(True)).order_by(RequestEvent.id)
 

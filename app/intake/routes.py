@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from ..core import uploads
 from ..core.forms import choices
-from ..core.cache import cached, per_visitor, versions
+from ..core.cache import cached, forget_after_commit, per_visitor, versions
 from ..core.i18n import current_lang
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render
@@ -20,7 +20,7 @@ from ..extensions import db, limiter
 from ..guide.models import CATEGORIES
 from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, ReopenForm, RequestForm, TrackForm
 from .models import EVENT_KINDS, REPLY_LANGS, STAGE_HINTS, STAGES
-from .queries import active_entry, building_by_slug, building_choices, by_tracking_no, public_events, service_choices
+from .queries import active_entry, building_by_slug, building_choices, by_tracking_no, public_events, requests_version, service_choices
 from .services import IntakeError, add_info, code_matches, new_submission_key, rate, reopen, submit_request
 
 bp = Blueprint("intake", __name__, url_prefix="/<lang:lang_code>")
@@ -189,6 +189,16 @@ def _load(tracking_no: str):
     return req
 
 
+# A commit in this process that writes a request forgets the memoised version at once.
+forget_after_commit("intake", frozenset({"service_request"}))
+
+
+def _requests_version() -> tuple:
+    """The locked status pages' cache version (``requests_version``), read at most every
+    2 s per process: a change shows at once in the process that made it, within 2 s in others."""
+    return versions.get("intake", lambda: tuple(db.session.execute(requests_version()).one()))
+
+
 def _granted(tracking_no: str) -> bool:
     return tracking_no in session.get(ACCESS_KEY, [])
 
@@ -200,8 +210,15 @@ def _grant(tracking_no: str) -> None:
 
 @bp.route("/requests/<tracking_no>")
 def status(tracking_no: str):
-    req = _load(tracking_no)
     code = request.args.get("code")
+    if code is None and not _granted(tracking_no):
+        # The locked view shows the stage only: the same page for everybody but the CSRF
+        # token, until a request changes.  The request is loaded only to build the page
+        # (an unknown number is a 404, never cached).
+        if not TRACKING_NO.match(tracking_no or ""):
+            abort(404)
+        return cached("intake.status.locked", _requests_version(), lambda: _status_page(_load(tracking_no)))
+    req = _load(tracking_no)
     if code is not None:
         # The link from the confirmation e-mail: unlock, then drop the code from the URL.
         if code_matches(req, code):
@@ -209,10 +226,6 @@ def status(tracking_no: str):
         else:
             flash(_("That access code does not open this request."), "error")
         return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
-    if not _granted(req.tracking_no):
-        # The locked view shows the stage only: the same page for everybody but the CSRF
-        # token, until the request changes.
-        return cached("intake.status.locked", (req.stage, req.updated_at.isoformat()), lambda: _status_page(req))
     return _status_page(req)
 
 

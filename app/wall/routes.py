@@ -14,6 +14,7 @@ from ..core.cache import cached, per_visitor, versions
 from ..core.forms import choices
 from ..core.identity import browser_id, browser_key
 from ..core.rendering import render, wants_fragment
+from ..core.security import no_store
 from ..extensions import db, limiter
 from .forms import ReportForm, WishForm
 from .models import PROGRESS, SORTS, STATUSES
@@ -145,7 +146,15 @@ def _post_wish():
 
 @bp.route("/mine/<token>")
 def mine(token: str):
-    """The author's private page: the wish and where it stands (the link is the key)."""
+    """The author's private page: the wish and where it stands (the link is the key).
+
+    Kept in the page cache like the wall: the cache key holds the URL, so the token, and
+    only someone who has the link gets the page, as without the cache.  Never stored by a
+    browser or a proxy, and never sent on as a Referer (``no_store``)."""
+    return no_store(cached("wall.mine", _version(), lambda: _mine(token)))
+
+
+def _mine(token: str):
     wish = db.session.scalar(wish_by_token(token_hash(token[:64])))
     if wish is None:
         abort(404)
