@@ -4,8 +4,13 @@ made once instead of for every request.
 Flask builds a new ``URLSafeTimedSerializer`` for every session it opens and every session
 it saves, Flask-WTF another for every token it signs, and itsdangerous derives the HMAC key
 again (an HMAC of its own) for every signature.  None of that changes while the secret key
-stays the same, and it was a third of what a cached public page with a form cost.  The
-cookies and tokens are byte-for-byte what Flask and Flask-WTF make and check."""
+stays the same, and it was a third of what a cached public page with a form cost.
+
+One difference in what is made: the payload is never zlib-compressed.  itsdangerous tries
+zlib on every payload and keeps the result only when shorter, which for a CSRF token or a
+visitor's session (a few dozen bytes) it never is.  Flask and Flask-WTF read both forms (a
+compressed payload is marked with a leading "."), so cookies and tokens made before, and
+tokens checked by Flask-WTF itself, all still work."""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from functools import lru_cache
 from flask import Flask, current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.serializer import Serializer
 
 
 # (secret key, salt, derivation, digest) -> derived key; a handful of entries at most.
@@ -33,6 +40,13 @@ class _Signer(TimestampSigner):
         return key
 
 
+class _Serializer(URLSafeTimedSerializer):
+    """URL-safe, timed, signed: itsdangerous' own, without the zlib attempt (see above)."""
+
+    def dump_payload(self, obj) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+
 class CookieSessionInterface(SecureCookieSessionInterface):
     """Flask's session interface; only the serializer is kept between requests."""
 
@@ -45,7 +59,7 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)  # the current key last
         serializer = self._serializers.get(keys)
         if serializer is None:
-            serializer = URLSafeTimedSerializer(
+            serializer = _Serializer(
                 list(keys),
                 salt=self.salt,
                 serializer=self.serializer,
@@ -58,7 +72,7 @@ class CookieSessionInterface(SecureCookieSessionInterface):
 
 @lru_cache(maxsize=4)
 def _csrf_serializer(secret_key) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt="wtf-csrf-token", signer=_Signer)
+    return _Serializer(secret_key, salt="wtf-csrf-token", signer=_Signer)
 
 
 def csrf_token() -> str:
