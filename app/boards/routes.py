@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, datetime, timezone
@@ -61,7 +60,9 @@ def page_version() -> tuple:
       the wish count), so a home page or board never shows an older wall than /wall/.
     * today's Shanghai date: the board's 12-month chart ends with the current month.
     (The cache key holds the scheme and host: these pages carry absolute URLs.)"""
-    row = versions.get("boards", lambda: tuple(db.session.execute(boards_version(utcnow())).one()))
+    # Kept as text: it only goes into cache keys, and writing out its dozen time stamps for
+    # every answer cost more than the rest of the key.
+    row = versions.get("boards", lambda: repr(tuple(db.session.execute(boards_version(utcnow())).one())))
     return row, datetime.now(SHANGHAI).date().isoformat()
 
 
@@ -345,7 +346,7 @@ def screen(slug: str):
 def _updated_now() -> str:
     # Markup: safe as HTML, not escaped twice by the template.  Formatting a time with Babel
     # costs more than the rest of a cached answer, so each second is formatted once per language.
-    return _formatted_second(int(time.time()), current_lang())
+    return _formatted_second(int(utcnow().timestamp()), current_lang())
 
 
 @lru_cache(maxsize=4)

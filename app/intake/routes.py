@@ -196,7 +196,7 @@ forget_after_commit("intake", frozenset({"service_request"}))
 def _requests_version() -> tuple:
     """The locked status pages' cache version (``requests_version``), read at most every
     2 s per process: a change shows at once in the process that made it, within 2 s in others."""
-    return versions.get("intake", lambda: tuple(db.session.execute(requests_version()).one()))
+    return versions.get("intake", lambda: repr(tuple(db.session.execute(requests_version()).one())))  # text: for cache keys only
 
 
 def _granted(tracking_no: str) -> bool:

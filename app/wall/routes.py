@@ -25,7 +25,7 @@ bp = Blueprint("wall", __name__, url_prefix="/<lang:lang_code>/wall")
 
 
 def _version():
-    return versions.get("wall", lambda: tuple(db.session.execute(wall_version()).one()))
+    return versions.get("wall", lambda: repr(tuple(db.session.execute(wall_version()).one())))  # text: for cache keys only
 
 
 def _per_ip_post():
