@@ -27,8 +27,10 @@ CSRF_PLACEHOLDER = "LOUSHI-CSRF-PLACEHOLDER-7f3a"
 
 
 class PageCache:
+    # Pages are kept as the UTF-8 bytes that are sent: encoding a page again for every
+    # answer cost more than the rest of a hit.
     def __init__(self) -> None:
-        self._local: OrderedDict[str, str] = OrderedDict()
+        self._local: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._redis = None
         self.size = 512
@@ -45,23 +47,22 @@ class PageCache:
             self._redis = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=0.5)
         app.extensions["page_cache"] = self
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> bytes | None:
         if self._redis is not None:
             try:
-                value = self._redis.get(key)
+                return self._redis.get(key)
             except Exception:  # noqa: BLE001 - a cache outage only costs speed
                 return None
-            return value.decode("utf-8") if value is not None else None
         with self._lock:
             value = self._local.get(key)
             if value is not None:
                 self._local.move_to_end(key)
             return value
 
-    def set(self, key: str, value: str) -> None:
+    def set(self, key: str, value: bytes) -> None:
         if self._redis is not None:
             try:
-                self._redis.set(key, value.encode("utf-8"), ex=self.ttl)
+                self._redis.set(key, value, ex=self.ttl)
             except Exception:  # noqa: BLE001
                 pass
             return
@@ -107,13 +108,17 @@ def per_visitor(name: str, make: Callable[[], str]) -> str:
     return placeholder
 
 
-def _fill_text(html: str) -> str:
-    if CSRF_PLACEHOLDER in html:  # fragments carry no token: no session work for them
-        html = html.replace(CSRF_PLACEHOLDER, csrf_token())
+def _fill_bytes(html: bytes) -> bytes:
+    if _CSRF_BYTES in html:  # fragments carry no token: no session work for them
+        html = html.replace(_CSRF_BYTES, csrf_token().encode("ascii"))
     for placeholder, make in _FILLERS.items():
-        if placeholder in html:
-            html = html.replace(placeholder, make())
+        marker = placeholder.encode("ascii")
+        if marker in html:
+            html = html.replace(marker, str(make()).encode("utf-8"))
     return html
+
+
+_CSRF_BYTES = CSRF_PLACEHOLDER.encode("ascii")
 
 
 def _signed_in() -> bool:
@@ -228,21 +233,18 @@ def cached(name: str, version, build: Callable[[], Response]) -> Response:
             g.rendering_for_cache = False
         if built.status_code != 200:
             return _fill(built)
-        html = built.get_data(as_text=True)
+        html = built.get_data()
         page_cache.set(key, html)
-    response = Response(_fill_text(html), status, headers=_CACHED_HEADERS)
+    response = Response(_fill_bytes(html), status, content_type="text/html; charset=utf-8")
+    response.headers["Vary"] = "HX-Request, Cookie"  # as render() would have set, and the session
     return response
-
-
-# What every answer from the cache carries (and render() would have set).
-_CACHED_HEADERS = {"Content-Type": "text/html; charset=utf-8", "Vary": "HX-Request, Cookie"}
 
 
 def _fill(response: Response) -> Response:
     if response.direct_passthrough or response.is_streamed:
         return response
-    body = response.get_data(as_text=True)
-    filled = _fill_text(body)
+    body = response.get_data()
+    filled = _fill_bytes(body)
     if filled is not body:
         response.set_data(filled)
     return response
