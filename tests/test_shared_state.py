@@ -119,3 +119,36 @@ def test_public_lookup_limit_is_counted_across_two_app_processes(two_servers, de
     assert status == 429
     # Looking at the form is not limited.
     assert a.request("/zh/track")[0] == 200
+
+
+def test_the_page_cache_in_redis_is_shared_by_both_processes(two_servers, demo):
+    """With REDIS_URL the page cache lives in Redis: a page built by one process is served
+    by the other from Redis (same bytes, no new entry), and a form page still carries each
+    visitor's own token, which either process accepts."""
+    import redis
+
+    one, two = (server.base for server in two_servers)
+    store = redis.Redis.from_url(REDIS_URL)
+    before = set(store.scan_iter("loushi:page:*"))
+
+    def get(base: str, host: str) -> bytes:
+        # The same Host header for both: the key holds the host (pages carry absolute URLs).
+        request = urllib.request.Request(base + "/en/boards/", headers={"Host": host})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return response.read()
+
+    host = urllib.parse.urlsplit(one).netloc
+    first = get(one, host)
+    assert b"Open Building Boards" in first
+    built = set(store.scan_iter("loushi:page:*")) - before
+    assert len(built) == 1, built
+    assert get(two, host) == first
+    assert set(store.scan_iter("loushi:page:*")) - before == built  # served from Redis, not built again
+    a, b = Browserless(one), Browserless(two)
+    token_a, token_b = a.token("/zh/track"), b.token("/zh/track")
+    assert token_a != token_b and "PLACEHOLDER" not in token_a + token_b
+    crossed = Browserless(two, a.jar)  # a's cookies and token, sent to the other process
+    status, _ = crossed.request("/zh/track", {"tracking_no": "LS-2025-000001", "code": "ABCD-EFGH", "csrf_token": token_a})
+    assert status in (422, 429)  # past the CSRF check (400 otherwise): the look-up answered or was limited
+    for key in set(store.scan_iter("loushi:page:*")) - before:
+        store.delete(key)
