@@ -141,3 +141,14 @@ def test_models_read_fields_through_the_helper(app, demo):
         assert dept is not None, "the demo data has a department without English, to show the fallback"
         name = dept.loc("name")
         assert name.fallback and name.text == dept.name_zh
+
+
+def test_a_fragment_does_not_change_the_remembered_language(client):
+    """htmx fragments are parts of a page already visited: only page visits (boosted ones
+    included) set the remembered language."""
+    client.get("/zh/")
+    fragment = client.get("/en/guide/?q=parking", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and LANG_COOKIE not in fragment.headers.get("Set-Cookie", "")
+    assert client.get("/", headers={"Accept-Language": "en"}).location == "/zh/"
+    boosted = client.get("/en/guide/", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert f"{LANG_COOKIE}=en" in boosted.headers["Set-Cookie"]

@@ -12,6 +12,8 @@ from markupsafe import Markup, escape
 from werkzeug.http import dump_cookie
 from werkzeug.routing import BaseConverter
 
+from .rendering import wants_fragment
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 HTML_LANG = {"zh": "zh-Hans", "en": "en"}
@@ -86,8 +88,9 @@ def _ensure_lang() -> None:
 
 
 def _remember_lang(response):
-    """A page visited under /zh/ or /en/ becomes the remembered choice for ``/``."""
-    if g.get("lang_from_url") and request.cookies.get(LANG_COOKIE) != g.lang:
+    """A page visited under /zh/ or /en/ becomes the remembered choice for ``/``.  A
+    fragment that htmx fetches is not a visit: its page, in the same language, was."""
+    if g.get("lang_from_url") and request.cookies.get(LANG_COOKIE) != g.lang and not wants_fragment():
         response.headers.add("Set-Cookie", _lang_cookie(g.lang, current_app.config["SESSION_COOKIE_SECURE"]))
     return response
 
