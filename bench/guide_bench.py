@@ -181,14 +181,18 @@ def _http(url_db: str, instance: Path, seconds: int, cache: bool, rounds: int = 
         page = base + "/zh/guide/?q=" + urllib.parse.quote("落户")
         for url, headers in ((base + "/bare", None), (page, None), (page, {"HX-Request": "true"})):  # warm up both workers
             load(url, 1, headers)
-        # Each round: bare, full page, partial, bare again; the page and partial are compared
-        # with the mean of the two bare runs around them (the machine's speed drifts), and the
-        # median of the rounds is reported.
+        # Each round: bare, full page and partial (in turn first), bare again; the page and
+        # partial are compared with the mean of the two bare runs around them (the machine's
+        # speed drifts), and the median of the rounds is reported.
         bares, fulls, partials = [], [], []
-        for _ in range(rounds):
+        for i in range(rounds):
             before = load(base + "/bare", seconds)
-            fulls.append(load(page, seconds))
-            partials.append(load(page, seconds, {"HX-Request": "true"}))
+            if i % 2:
+                partials.append(load(page, seconds, {"HX-Request": "true"}))
+                fulls.append(load(page, seconds))
+            else:
+                fulls.append(load(page, seconds))
+                partials.append(load(page, seconds, {"HX-Request": "true"}))
             bares.append((before + load(base + "/bare", seconds)) / 2)
         return {
             "bare": statistics.median(bares),

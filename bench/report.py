@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 # name: (script, full-run arguments, --quick arguments)
 SCRIPTS = {
-    "pages": ("pages_bench.py", ["--seconds", "2", "--rounds", "2", "--group", "6"], ["--seconds", "1", "--rounds", "1", "--group", "6"]),
+    "pages": ("pages_bench.py", ["--seconds", "2", "--rounds", "3", "--group", "6"], ["--seconds", "1", "--rounds", "1", "--group", "6"]),
     "weight": ("weight_bench.py", [], []),
     "guide": ("guide_bench.py", ["--entries", "10000", "--seconds", "5"], ["--entries", "1000", "--seconds", "2"]),
     "intake": ("intake_bench.py", ["--seconds", "5"], ["--seconds", "2"]),
