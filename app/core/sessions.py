@@ -14,8 +14,7 @@ tokens checked by Flask-WTF itself, all still work."""
 
 from __future__ import annotations
 
-import hashlib
-import os
+import secrets
 from functools import lru_cache
 
 from flask import Flask, current_app, g, session
@@ -82,7 +81,7 @@ def csrf_token() -> str:
     token = g.get(field_name)
     if token is None:
         if field_name not in session:
-            session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
+            session[field_name] = secrets.token_hex(20)  # 40 hex digits, as Flask-WTF's sha1 of 64 random bytes
         secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
         token = _csrf_serializer(secret).dumps(session[field_name])
         setattr(g, field_name, token)
