@@ -2,8 +2,9 @@
 PostgreSQL, and req/s of the guide search page (full and htmx partial) against a bare
 Flask endpoint, served by gunicorn (2 sync workers) and loaded by wrk on 127.0.0.1.
 With the page cache on, three rounds of bare / page / partial / bare (medians; each round's
-page and partial against the mean of the bare runs around them).  Search latency: the median
-of three p50/p95 measurements at each size.
+page and partial against the mean of the bare runs around them).  Search latency: 100 and N
+entries in two databases side by side, measured in turn (five passes each, medians), so
+both sizes see the same moments of a machine whose speed drifts.
 
     .venv/bin/python bench/guide_bench.py [--entries 10000] [--seconds 10] [--no-postgres]
 
@@ -100,29 +101,34 @@ def _generate(app, count: int, start: int = 0) -> None:
         db.session.remove()
 
 
-def _search_latency(app, rounds: int = 30, repeats: int = 3) -> tuple[float, float]:
-    """Median and p95 of a search (the ten QUERIES, ``rounds`` times each), measured
-    ``repeats`` times; the median of each figure over the repeats, so one busy moment of
-    the machine does not decide the p95."""
+def _one_pass(app, rounds: int = 30) -> tuple[float, float]:
+    """Median and p95 of a search: the ten QUERIES, ``rounds`` times each."""
     from app.extensions import db
     from app.guide.queries import GuideFilters, guide_page
 
-    p50s, p95s = [], []
+    samples = []
     with app.app_context():
-        for _ in range(repeats):
-            samples = []
-            for _ in range(rounds):
-                for q in QUERIES:
-                    started = time.perf_counter()
-                    rows, count = guide_page(GuideFilters(q=q))
-                    db.session.scalars(rows).unique().all()
-                    db.session.scalar(count)
-                    samples.append((time.perf_counter() - started) * 1000)
-            samples.sort()
-            p50s.append(statistics.median(samples))
-            p95s.append(samples[int(len(samples) * 0.95) - 1])
+        for _ in range(rounds):
+            for q in QUERIES:
+                started = time.perf_counter()
+                rows, count = guide_page(GuideFilters(q=q))
+                db.session.scalars(rows).unique().all()
+                db.session.scalar(count)
+                samples.append((time.perf_counter() - started) * 1000)
         db.session.remove()
-    return statistics.median(p50s), statistics.median(p95s)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def _latencies(small_app, large_app, repeats: int = 5) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(p50, p95) at each size, measured in turn (small, large, large, small, …) on two
+    databases that exist side by side, so both sizes meet the same moments of the
+    machine; each figure is the median over the ``repeats``."""
+    passes: dict[str, list[tuple[float, float]]] = {"small": [], "large": []}
+    for i in range(repeats):
+        for name in (("small", "large") if i % 2 == 0 else ("large", "small")):
+            passes[name].append(_one_pass(small_app if name == "small" else large_app))
+    return tuple((statistics.median(p for p, _ in passes[n]), statistics.median(q for _, q in passes[n])) for n in ("small", "large"))
 
 
 def _wrk(url: str, seconds: int, headers: dict[str, str] | None = None) -> float:
@@ -205,30 +211,32 @@ def _http(url_db: str, instance: Path, seconds: int, cache: bool, rounds: int = 
         server.wait(timeout=10)
 
 
-def run(label: str, url: str, entries: int, seconds: int) -> dict:
-    instance = Path(tempfile.mkdtemp(prefix="loushi-bench-"))
-    app = _make_app(url, instance)
+def run(label: str, url: str, small_url: str, entries: int, seconds: int) -> dict:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
     from app.extensions import db
 
-    with app.app_context():
-        upgrade()
+    apps, instances = {}, {}
+    for name, db_url in (("small", small_url), ("large", url)):
+        instances[name] = Path(tempfile.mkdtemp(prefix=f"loushi-bench-{name}-"))
+        apps[name] = _make_app(db_url, instances[name])
+        with apps[name].app_context():
+            upgrade()
     started = time.perf_counter()
-    _generate(app, 100)
-    with app.app_context():  # statistics, as autovacuum would keep them (both sizes alike)
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
-    small = _search_latency(app)
-    _generate(app, entries - 100, start=100)
+    _generate(apps["small"], 100)
+    _generate(apps["large"], 100)  # the same 100 entries (same seed) …
+    _generate(apps["large"], entries - 100, start=100)  # … and the rest
     load_seconds = time.perf_counter() - started
-    with app.app_context():  # what autovacuum would have done by now in production
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
-    large = _search_latency(app)
-    with app.app_context():
-        db.engine.dispose()
+    for app in apps.values():
+        with app.app_context():  # statistics, as autovacuum keeps them in production (both sizes alike)
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
+    small, large = _latencies(apps["small"], apps["large"])
+    for app in apps.values():
+        with app.app_context():
+            db.engine.dispose()
+    instance = instances["large"]
     cached = _http(url, instance, seconds, cache=True)
     cold = _http(url, instance, seconds, cache=False, rounds=1)
     return {"label": label, "small": small, "large": large, "load_s": load_seconds, **cached,
@@ -260,14 +268,16 @@ def main() -> None:
 
     results = []
     sqlite_dir = Path(tempfile.mkdtemp(prefix="loushi-bench-sqlite-"))
-    results.append(run("SQLite", f"sqlite:///{sqlite_dir / 'bench.sqlite3'}", args.entries, args.seconds))
+    results.append(run("SQLite", f"sqlite:///{sqlite_dir / 'bench.sqlite3'}", f"sqlite:///{sqlite_dir / 'small.sqlite3'}",
+                       args.entries, args.seconds))
     if not args.no_postgres:
         pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1/loushi_bench")
-        results.append(run("PostgreSQL", _fresh_postgres(pg), args.entries, args.seconds))
+        results.append(run("PostgreSQL", _fresh_postgres(pg), _fresh_postgres(pg + "_small"), args.entries, args.seconds))
 
     print(f"\nGuide benchmark — {args.entries} entries, {os.cpu_count()} cores, gunicorn 2 sync workers, "
           f"{'wrk -t2 -c8' if shutil.which('wrk') else 'Python threads (wrk missing)'}, {args.seconds} s per URL\n")
-    print("Search latency (guide_page(): entries + count, 10 queries × 30 rounds, in-process):\n")
+    print("Search latency (guide_page(): entries + count, 10 queries × 30 rounds, in-process; 5 passes per size, "
+          "the two sizes in turn on two databases, medians):\n")
     print("| database | p50 @100 | p95 @100 | p50 @N | p95 @N | p95 @N / p95 @100 (target ≤ 1.5×) | time to load N |")
     print("|---|---|---|---|---|---|---|")
     for r in results:
