@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import escape
 
-from ..core.cache import cached, forget_after_commit, per_visitor, versions
+from ..core.cache import cached, forget_after_commit, per_visitor, row_version
 from ..core.i18n import current_lang
 from ..core.qr import qr_svg
 from ..core.rendering import render, wants_fragment
@@ -60,10 +60,7 @@ def page_version() -> tuple:
       the wish count), so a home page or board never shows an older wall than /wall/.
     * today's Shanghai date: the board's 12-month chart ends with the current month.
     (The cache key holds the scheme and host: these pages carry absolute URLs.)"""
-    # Kept as text: it only goes into cache keys, and writing out its dozen time stamps for
-    # every answer cost more than the rest of the key.
-    row = versions.get("boards", lambda: repr(tuple(db.session.execute(boards_version(utcnow())).one())))
-    return row, datetime.now(SHANGHAI).date().isoformat()
+    return row_version("boards", lambda: boards_version(utcnow())), datetime.now(SHANGHAI).date().isoformat()
 
 
 @dataclass(frozen=True)

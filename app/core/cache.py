@@ -179,6 +179,15 @@ class Versions:
 versions = Versions()
 
 
+def row_version(name: str, statement: Callable[[], object]) -> str:
+    """The memoised version ``name``: the one row that ``statement()`` selects, kept as
+    text.  It only goes into cache keys, and writing out a row of time stamps for every
+    answer cost more than the rest of the key."""
+    from ..extensions import db
+
+    return versions.get(name, lambda: repr(tuple(db.session.execute(statement()).one())))
+
+
 def forget_after_commit(name: str, tables: frozenset[str]) -> None:
     """Forget the memoised version ``name`` in this process after every commit that wrote
     to one of ``tables`` (through the unit of work or a bulk ``update()``/``delete()``).

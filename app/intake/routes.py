@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from ..core import uploads
 from ..core.forms import choices
-from ..core.cache import cached, forget_after_commit, per_visitor, versions
+from ..core.cache import cached, forget_after_commit, per_visitor, row_version, versions
 from ..core.i18n import current_lang
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render
@@ -193,10 +193,10 @@ def _load(tracking_no: str):
 forget_after_commit("intake", frozenset({"service_request"}))
 
 
-def _requests_version() -> tuple:
+def _requests_version() -> str:
     """The locked status pages' cache version (``requests_version``), read at most every
     2 s per process: a change shows at once in the process that made it, within 2 s in others."""
-    return versions.get("intake", lambda: repr(tuple(db.session.execute(requests_version()).one())))  # text: for cache keys only
+    return row_version("intake", requests_version)
 
 
 def _granted(tracking_no: str) -> bool:

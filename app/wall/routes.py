@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, TimestampSigner
 
-from ..core.cache import cached, per_visitor, versions
+from ..core.cache import cached, per_visitor, row_version, versions
 from ..core.forms import choices
 from ..core.identity import browser_id, browser_key
 from ..core.rendering import render, wants_fragment
@@ -25,7 +25,7 @@ bp = Blueprint("wall", __name__, url_prefix="/<lang:lang_code>/wall")
 
 
 def _version():
-    return versions.get("wall", lambda: repr(tuple(db.session.execute(wall_version()).one())))  # text: for cache keys only
+    return row_version("wall", wall_version)
 
 
 def _per_ip_post():

@@ -286,7 +286,8 @@ def test_three_reports_take_a_wish_off_the_wall(new_context, app, demo, javascri
     reporters[0].problems.assert_clean(expected_statuses=(422, 404))
 
 
-def test_support_a_wish_that_load_more_brought_in(page, app, demo):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_support_a_wish_that_load_more_brought_in(page, app, demo, lang):
     """Cards fetched by “Load more” come from a cached fragment that carries no CSRF token
     of its own: their +1 must still work, with the token htmx takes from the page."""
     from app.wall.queries import PAGE_SIZE
@@ -294,17 +295,17 @@ def test_support_a_wish_that_load_more_brought_in(page, app, demo):
     oldest = approved_wish(app, "最早的心愿：希望楼下多一个快递柜")
     for i in range(PAGE_SIZE + 1):
         approved_wish(app, f"后来的心愿第{i + 1}条：希望午餐多一些选择")
-    page.goto("/zh/wall/")
+    page.goto(f"/{lang}/wall/")
     expect(wall_card(page, oldest)).to_have_count(0)  # on the second page
     mark_document(page)
-    page.get_by_role("link", name=tr(app, "zh", "Load more")).click()
+    page.get_by_role("link", name=tr(app, lang, "Load more")).click()
     card = wall_card(page, oldest)
     expect(card).to_be_visible()
     assert 'name="csrf_token" value=""' in card.inner_html()  # the fragment's own field is empty
-    card.get_by_role("button", name=tr(app, "zh", "Me too")).click()
+    card.get_by_role("button", name=tr(app, lang, "Me too")).click()
     expect(card.locator(".support-count")).to_have_text("1")
-    expect(card.get_by_role("button", name=tr(app, "zh", "Me too"))).to_have_attribute("aria-pressed", "true")
+    expect(card.get_by_role("button", name=tr(app, lang, "Me too"))).to_have_attribute("aria-pressed", "true")
     assert same_document(page), "supporting reloaded the page"
     page.reload()
-    page.get_by_role("link", name=tr(app, "zh", "Load more")).click()
+    page.get_by_role("link", name=tr(app, lang, "Load more")).click()
     expect(wall_card(page, oldest).locator(".support-count")).to_have_text("1")
