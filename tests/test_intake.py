@@ -423,11 +423,25 @@ def test_department_staff_hear_of_new_requests(app, client, guide, smtp):  # noq
     assert "13812345678" not in staff_mail[0].get_content()  # no contact data in mail bodies to staff
 
 
-def test_without_smtp_mail_waits_in_the_outbox(app, client, guide):
-    number, _code, _ = file_request(client, email="later@example.com")
+def test_without_smtp_the_sender_queues_the_new_request_mails_once(app, client, guide):
+    """A filing renders no mail: the request waits unannounced until the sender
+    (``flask send-mail``) queues its receipt and staff notices, once, however often it runs."""
+    number, code, _ = file_request(client, email="later@example.com")
     with app.app_context():
-        mails = db.session.scalars(sa.select(OutboxMail).where(OutboxMail.ref == number, OutboxMail.to_addr == "later@example.com")).all()
-        assert len(mails) == 1 and mails[0].sent_at is None
+        assert db.session.scalars(sa.select(OutboxMail).where(OutboxMail.ref == number)).all() == []
+        assert db.session.scalar(sa.select(ServiceRequest.announced_at).where(ServiceRequest.tracking_no == number)) is None
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["send-mail"])
+    assert first.exit_code == 0 and "1 new request(s) announced" in first.output and "MAIL_SERVER is not set" in first.output
+    again = runner.invoke(args=["send-mail"])
+    assert again.exit_code == 0 and "announced" not in again.output
+    with app.app_context():
+        mails = db.session.scalars(sa.select(OutboxMail).where(OutboxMail.ref == number)).all()
+        receipt = [m for m in mails if m.to_addr == "later@example.com"]
+        assert len(receipt) == 1 and receipt[0].sent_at is None and receipt[0].kind == "request.received"
+        assert code in receipt[0].body_text and number in receipt[0].body_text  # the access code, derived again
+        assert {m.kind for m in mails} == {"request.received", "staff.new", "staff.building"}
+        assert db.session.scalar(sa.select(ServiceRequest.announced_at).where(ServiceRequest.tracking_no == number)) is not None
 
 
 # --- concurrency, retention, demo ------------------------------------------------------

@@ -285,13 +285,14 @@ def test_public_reads_have_no_personal_data(client, api_key, app):
 
 
 def test_an_email_is_kept_for_the_department_and_the_requester_is_mailed(client, api_key, app):
-    from app.core.mail import OutboxMail
+    from app.core.mail import OutboxMail, produce_pending
 
     created = file_request(client, api_key, phone=None, email=EMAIL)
     tracking_no = created["service_request_id"]
     with app.app_context():
         req = db.session.scalar(sa.select(ServiceRequest).where(ServiceRequest.tracking_no == tracking_no))
         assert (req.email, req.phone) == (EMAIL, None)
+        assert produce_pending() == 1  # what the sender does first: queue the new request's mails
         mails = db.session.scalars(sa.select(OutboxMail).where(OutboxMail.to_addr == EMAIL)).all()
         assert len(mails) == 1 and tracking_no in mails[0].subject
         db.session.remove()

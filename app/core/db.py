@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import TextClause
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -78,3 +83,26 @@ def init_write_intent(app) -> None:
     @app.teardown_request
     def _clear(_exc):
         set_write_intent(False)
+
+
+def upsert_insert(session, model):
+    """An INSERT of ``model`` that takes ON CONFLICT clauses (``on_conflict_do_nothing``,
+    ``on_conflict_do_update``), in the dialect of ``session``'s database."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+def typed_sql(sql: str, table) -> "TextClause":
+    """A hand-written statement whose ``:name`` parameters take the types of ``table``'s
+    columns of the same names (so dates are stored as SQLAlchemy stores them).
+
+    For the few hot writes whose SQLAlchemy constructs cannot be cached (INSERT … ON
+    CONFLICT is compiled anew on every execution, ~0.3 ms); a text statement is compiled
+    once.  Write only SQL that PostgreSQL and SQLite both take."""
+    from sqlalchemy import bindparam, text
+
+    names = dict.fromkeys(re.findall(r"(?<![:\w]):(\w+)", sql))
+    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in names if name in table.c))

@@ -188,13 +188,38 @@ def _connect(config) -> smtplib.SMTP:
     return smtp
 
 
+# Functions that queue mails a request left to the sender (see ``mail_producer``).
+_PRODUCERS: list = []
+
+
+def mail_producer(produce):
+    """Register ``produce(limit) -> int`` (a decorator): queue up to ``limit`` mails that a
+    busy request left to the sender, and say how many records it handled.  A request that
+    must answer fast records only what happened (a new service request, with nothing
+    rendered); ``produce_pending()`` renders and queues its mails later, in the sender's
+    own transaction: ``flask send-mail`` and, with ``MAIL_SERVER`` set,
+    ``deliver_after_commit()``."""
+    _PRODUCERS.append(produce)
+    return produce
+
+
+def produce_pending(limit: int = 50) -> int:
+    """Run every registered producer once and commit what they queued."""
+    done = sum(produce(limit) for produce in _PRODUCERS)
+    if done:
+        db.session.commit()
+    return done
+
+
 def deliver_pending(limit: int = 50) -> tuple[int, int]:
-    """Send up to ``limit`` unsent mails, oldest first, over one SMTP connection, and
-    commit.  Returns ``(sent, failed)``.  A failed mail counts an attempt and keeps its
+    """Queue what the producers left (``produce_pending``), then send up to ``limit``
+    unsent mails, oldest first, over one SMTP connection, and commit.  Returns ``(sent,
+    failed)``.  A failed mail counts an attempt and keeps its
     error; after MAX_ATTEMPTS it is no longer tried (``send-mail --retry-failed``).
     Without ``MAIL_SERVER`` nothing is sent: the mails are logged (recipient masked)
     and stay in the outbox.  Call it after the caller's commit: it commits the session."""
     config = current_app.config
+    produce_pending(limit)
     if not config.get("MAIL_SERVER"):
         for mail in db.session.scalars(_pending(limit)):
             log.info("mail %s waiting in the outbox (MAIL_SERVER not set): kind=%s ref=%s to=%s",
@@ -245,7 +270,8 @@ def deliver_after_commit() -> tuple[int, int]:
     """``deliver_pending()`` for use right after a request's commit: any error is
     logged and swallowed (the mails stay in the outbox), so a mail problem never turns
     a successful submission into an error page.  Without ``MAIL_SERVER`` it returns at
-    once: the mails wait in the outbox (``flask send-mail`` lists and sends them later)."""
+    once: the mails wait in the outbox, and mails left to the producers wait unrendered
+    (``flask send-mail`` queues, lists and sends them later)."""
     if not current_app.config.get("MAIL_SERVER"):
         return 0, 0
     try:

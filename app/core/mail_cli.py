@@ -1,6 +1,8 @@
-"""``flask --app wsgi send-mail``: deliver what is waiting in the mail outbox (run it
-from cron or a systemd timer; mails are also sent right after the commit that queues
-them, so this only catches up after the mail server was down or not set)."""
+"""``flask --app wsgi send-mail``: queue the mails that requests left to the sender (a
+new service request's receipt and staff notices), then deliver what is waiting in the
+mail outbox.  Run it from cron or a systemd timer; with ``MAIL_SERVER`` set, mails are
+also sent right after the commit that queues them, so this catches up after the mail
+server was down or not set."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from ..extensions import db
-from .mail import MAX_ATTEMPTS, OutboxMail, deliver_pending
+from .mail import MAX_ATTEMPTS, OutboxMail, deliver_pending, produce_pending
+
+MAX_PRODUCE_ROUNDS = 200
 
 
 def _count(*where) -> int:
@@ -33,6 +37,15 @@ def send_mail_command(batch_size: int, retry_failed: bool) -> None:
         ).rowcount
         db.session.commit()
         click.echo(f"{reset} given-up mail(s) queued again.")
+    # Everything the producers have waiting, in batches; bounded like the sending below.
+    produced = 0
+    for _ in range(MAX_PRODUCE_ROUNDS):
+        done = produce_pending(batch_size)
+        produced += done
+        if done < batch_size:
+            break
+    if produced:
+        click.echo(f"{produced} new request(s) announced: their mails are queued.")
     if not current_app.config.get("MAIL_SERVER"):
         click.echo(f"MAIL_SERVER is not set: nothing sent; {_count()} mail(s) wait in the outbox.")
         return

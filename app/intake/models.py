@@ -93,6 +93,10 @@ class ServiceRequest(db.Model):
     rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(sa.String(500))
     reopen_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # When the new-request mails (receipt, department, building council) were queued.  A
+    # filing leaves it empty and renders no mail: the sender (``deliver_pending``) queues
+    # them, so a worker killed after the commit loses none (services.announce_pending).
+    announced_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     entry = relationship("GuideEntry", lazy="joined")
     building = relationship("Building", lazy="joined")
@@ -113,6 +117,9 @@ class ServiceRequest(db.Model):
         # The boards' aggregates read only these (index-only scans per building).
         sa.Index("ix_service_request_board_figures", "building_id", "stage", "first_response_on_time", "rating"),
         sa.Index("ix_service_request_board_months", "building_id", "created_at", "stage", "resolved_at", "closed_at"),
+        # The sender's queue: only requests whose new-request mails are not queued yet.
+        sa.Index("ix_service_request_unannounced", "id", sqlite_where=sa.text("announced_at IS NULL"),
+                 postgresql_where=sa.text("announced_at IS NULL")),
     )
 
     @property

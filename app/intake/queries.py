@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from functools import cache
+
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only, selectinload
 
@@ -56,6 +58,21 @@ def active_entry(slug: str) -> sa.Select:
     columns = load_only(GuideEntry.id, GuideEntry.slug, GuideEntry.status, GuideEntry.department_id, GuideEntry.promised_days,
                         GuideEntry.title_zh, GuideEntry.title_en, raiseload=True)
     return sa.select(GuideEntry).options(columns).where(GuideEntry.slug == slug, GuideEntry.status == "active")
+
+
+@cache
+def filing_targets() -> sa.Select:
+    """What a filing needs, in one row, for the parameters ``building`` and ``service``
+    (slugs): ``building_id``, and the active guide entry's ``entry_id``,
+    ``department_id`` and ``promised_days`` (NULL for "something else" or an entry gone
+    meanwhile); no row for an unknown building.  Built once: run it with
+    ``connection.execute(filing_targets(), {"building": …, "service": …})``."""
+    return (
+        sa.select(Building.id.label("building_id"), GuideEntry.id.label("entry_id"), GuideEntry.department_id, GuideEntry.promised_days)
+        .select_from(Building)
+        .outerjoin(GuideEntry, sa.and_(GuideEntry.slug == sa.bindparam("service"), GuideEntry.status == "active"))
+        .where(Building.slug == sa.bindparam("building"))
+    )
 
 
 def buildings() -> sa.Select:

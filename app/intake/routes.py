@@ -5,6 +5,7 @@ session once entered) is the key to a request's details."""
 from __future__ import annotations
 
 import hashlib
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, session, url_for
 from flask_babel import get_locale
@@ -20,7 +21,10 @@ from ..extensions import db, limiter
 from ..guide.models import CATEGORIES
 from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, ReopenForm, RequestForm, TrackForm
 from .models import EVENT_KINDS, REPLY_LANGS, STAGE_HINTS, STAGES
-from .queries import active_entry, building_by_slug, building_choices, by_tracking_no, public_events, requests_version, service_choices
+from .queries import (
+    active_entry, building_by_slug, building_choices, by_tracking_no, filing_targets, public_events, requests_version,
+    service_choices,
+)
 from .services import IntakeError, add_info, code_matches, new_submission_key, rate, reopen, submit_request
 
 bp = Blueprint("intake", __name__, url_prefix="/<lang:lang_code>")
@@ -117,12 +121,17 @@ def _file_request():
             form.submission_key.data = new_submission_key()
         db.session.rollback()
         return _render_form(form, status=422)
-    entry = db.session.scalar(active_entry(form.service.data)) if form.service.data != "other" else None
-    building = db.session.scalar(building_by_slug(form.building.data))
+    target = db.session.connection().execute(filing_targets(), {"building": form.building.data, "service": form.service.data}).first()
+    if target is None:  # removed in the seconds the form's cached list still showed it
+        form.building.errors = [_("Choose your building.")]
+        db.session.rollback()
+        return _render_form(form, status=422)
+    entry = None if target.entry_id is None else SimpleNamespace(
+        id=target.entry_id, department_id=target.department_id, promised_days=target.promised_days)
     stored = [uploads.store(f) for f in files]
     filed = submit_request(
         {
-            "entry": entry, "building": building, "company_name": form.company_name.data, "contact_name": form.contact_name.data,
+            "entry": entry, "building": SimpleNamespace(id=target.building_id), "company_name": form.company_name.data, "contact_name": form.contact_name.data,
             "phone": form.phone.data, "email": form.email.data, "description": form.description.data, "reply_lang": form.reply_lang.data,
         },
         stored,

@@ -12,17 +12,17 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from ..core import audit
-from ..core.db import begin_write, writing
-from ..core.mail import external_url, mail_lang, queue_mail
+from ..core.db import begin_write, typed_sql, writing
+from ..core.mail import external_url, mail_lang, mail_producer, queue_mail
 from ..core.timeutil import utcnow
 from ..core.uploads import StoredFile, delete_stored
 from ..core.workdays import SHANGHAI, calendar, due_date
@@ -51,20 +51,36 @@ class IntakeError(ValueError):
 # --- tracking numbers and access codes ----------------------------------------------
 
 
+@cache
+def _filing_sql() -> tuple[sa.TextClause, sa.TextClause]:
+    """The filing's two upserts, written once (see ``typed_sql``): the year's counter,
+    and the request unless its form was filed already (RETURNING nothing then)."""
+    counter = typed_sql(
+        "INSERT INTO tracking_counter (year, last_no) VALUES (:year, 1) "
+        "ON CONFLICT (year) DO UPDATE SET last_no = tracking_counter.last_no + 1 RETURNING last_no",
+        TrackingCounter.__table__,
+    )
+    names = ", ".join(FILED_COLUMNS)
+    request = typed_sql(
+        f"INSERT INTO service_request ({names}) VALUES ({', '.join(':' + n for n in FILED_COLUMNS)}) "
+        "ON CONFLICT (submission_key) DO NOTHING RETURNING id",
+        ServiceRequest.__table__,
+    )
+    return counter, request
+
+
+FILED_COLUMNS = (
+    "tracking_no", "access_code_hash", "submission_key", "source", "entry_id", "building_id", "department_id", "company_name",
+    "contact_name", "phone", "email", "description", "reply_lang", "stage", "consent_at", "created_at", "updated_at", "due_on",
+    "reopen_count",
+)
+
+
 def next_tracking_no(year: int) -> str:
     """LS-YYYY-NNNNNN from one atomic upsert … RETURNING on the year's counter row:
     concurrent transactions queue on that row (PostgreSQL) or on the write lock
     (SQLite), so no two requests get the same number."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(TrackingCounter).values(year=year, last_no=1)
-    number = db.session.connection().execute(  # Core: no ORM bookkeeping for one counter row
-        statement.on_conflict_do_update(index_elements=[TrackingCounter.year], set_={"last_no": TrackingCounter.last_no + 1})
-        .returning(TrackingCounter.last_no)
-    ).scalar_one()
+    number = db.session.connection().execute(_filing_sql()[0], {"year": year}).scalar_one()
     return f"LS-{year}-{number:06d}"
 
 
@@ -102,20 +118,26 @@ def new_submission_key() -> str:
 
 @dataclass
 class Filed:
-    request: ServiceRequest
+    request_id: int
     code: str
     created: bool  # False: this form had already been submitted
-    tracking_no: str  # read before the commit, so using it costs no reload
+    tracking_no: str
+
+    @property
+    def request(self) -> ServiceRequest:
+        """The request as an object (loaded on first use: a filing itself needs none)."""
+        return db.session.get(ServiceRequest, self.request_id)
 
 
 def submit_request(data: dict, files: list[StoredFile], submission_key: str, source: str = "web") -> Filed:
-    """File a request.  ``data``: entry (GuideEntry or None), building, company_name,
-    contact_name, phone, email, description, reply_lang.  Idempotent per
-    ``submission_key``: a second call returns the first request."""
-    existing = db.session.scalar(sa.select(ServiceRequest.id).where(ServiceRequest.submission_key == submission_key))
-    if existing is not None:
-        existing = db.session.get(ServiceRequest, existing)
-        return Filed(existing, access_code_for(submission_key), False, existing.tracking_no)
+    """File a request and commit.  ``data``: entry (a GuideEntry, or any row with ``id``,
+    ``department_id`` and ``promised_days``; None for "something else"), building (with
+    ``id``), company_name, contact_name, phone, email, description, reply_lang.
+    Idempotent per ``submission_key``: a second call returns the first request.
+
+    The transaction writes the year's counter, the request and its first event (and
+    attachments) with Core statements, and nothing else: the receipt and the staff
+    notices are queued by the sender (``announce_pending``), so a filing renders no mail."""
     entry, building = data.get("entry"), data["building"]
     department_id = entry.department_id if entry is not None else None
     promised = entry.promised_days if entry is not None and entry.promised_days else DEFAULT_PROMISED_DAYS
@@ -126,53 +148,74 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
         begin_write(db.session)
     now = utcnow()
     code = access_code_for(submission_key)
-    try:
-        req = ServiceRequest(
-            tracking_no=next_tracking_no(now.astimezone(SHANGHAI).year),
-            access_code_hash=hash_code(code),
-            submission_key=submission_key,
-            source=source,
-            entry=entry,  # the objects and their ids: the mails below need both before the flush
-            entry_id=entry.id if entry is not None else None,
-            building=building,
-            building_id=building.id,
-            department_id=department_id,
-            department=entry.department if entry is not None else None,
-            company_name=normalize_text(data.get("company_name")) or None,
-            contact_name=normalize_text(data.get("contact_name")) or None,
-            phone=normalize_phone(data.get("phone")) if data.get("phone") else None,
-            email=(data.get("email") or "").strip() or None,
-            description=normalize_text(data["description"]),
-            reply_lang=data.get("reply_lang") if data.get("reply_lang") in ("zh", "en") else "zh",
-            consent_at=now,
-            created_at=now,
-            updated_at=now,
-            stage="received",
-            due_on=due_date(now, promised, calendar()),
-        )
-        db.session.add(req)
-        # One flush at the commit writes the request, its first event and the mails.
-        event = RequestEvent(request=req, kind="submitted", public=True, by_requester=True, to_stage="received",
-                             department_id=department_id, created_at=now)
-        db.session.add(event)
-        if files:
-            db.session.flush()  # the attachments point at the event
-            for stored in files:
-                db.session.add(_attachment(req, stored, event))
-        _notify_requester(req, "received", code=code)
-        _notify_new(req, department_id)
-        tracking_no = req.tracking_no
-        db.session.commit()
-    except IntegrityError:
-        # The same form submitted twice at the same moment: the other one won.
+    tracking_no = next_tracking_no(now.astimezone(SHANGHAI).year)
+    connection = db.session.connection()
+    values = dict(
+        tracking_no=tracking_no,
+        access_code_hash=hash_code(code),
+        submission_key=submission_key,
+        source=source,
+        entry_id=entry.id if entry is not None else None,
+        building_id=building.id,
+        department_id=department_id,
+        company_name=normalize_text(data.get("company_name")) or None,
+        contact_name=normalize_text(data.get("contact_name")) or None,
+        phone=normalize_phone(data.get("phone")) if data.get("phone") else None,
+        email=(data.get("email") or "").strip() or None,
+        description=normalize_text(data["description"]),
+        reply_lang=data.get("reply_lang") if data.get("reply_lang") in ("zh", "en") else "zh",
+        stage="received",
+        consent_at=now,
+        created_at=now,
+        updated_at=now,
+        due_on=due_date(now, promised, calendar()),
+        reopen_count=0,
+    )
+    request_id = connection.execute(_filing_sql()[1], values).scalar()
+    if request_id is None:
+        # This form was filed before (a second click, a reload), or is being filed right
+        # now by another worker: the insert waited for it.  The number goes back.
         db.session.rollback()
         for stored in files:
             delete_stored(stored.storage_name)
-        existing = db.session.scalar(sa.select(ServiceRequest).where(ServiceRequest.submission_key == submission_key))
-        if existing is None:
-            raise
-        return Filed(existing, code, False, existing.tracking_no)
-    return Filed(req, code, True, tracking_no)
+        first_id, first_no = db.session.execute(
+            sa.select(ServiceRequest.id, ServiceRequest.tracking_no).where(ServiceRequest.submission_key == submission_key)
+        ).one()
+        return Filed(first_id, code, False, first_no)
+    event = sa.insert(RequestEvent.__table__).values(request_id=request_id, kind="submitted", public=True, by_requester=True,
+                                          to_stage="received", department_id=department_id, created_at=now, body="")
+    if files:
+        event_id = connection.execute(event.returning(RequestEvent.__table__.c.id)).scalar_one()
+        connection.execute(sa.insert(RequestAttachment.__table__), [
+            {"request_id": request_id, "event_id": event_id, "storage_name": stored.storage_name, "original_name": stored.original_name,
+             "content_type": stored.content_type, "size": stored.size, "created_at": now} for stored in files
+        ])
+    else:
+        connection.execute(event)
+    db.session.commit()
+    return Filed(request_id, code, True, tracking_no)
+
+
+@mail_producer
+def announce_pending(limit: int = 50) -> int:
+    """Queue the new-request mails of up to ``limit`` requests filed since the last run:
+    the receipt with the access code to the requester (in the reply language), the lead
+    department's staff and the building's council.  The mails and ``announced_at`` are
+    written in one transaction (the caller commits), so each request is announced once;
+    on PostgreSQL two senders skip each other's rows, on SQLite the write lock orders them."""
+    if not writing():
+        begin_write(db.session)
+    pending = sa.select(ServiceRequest).where(ServiceRequest.announced_at.is_(None)).order_by(ServiceRequest.id).limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        pending = pending.with_for_update(skip_locked=True, of=ServiceRequest)
+    reqs = db.session.scalars(pending).all()
+    now = utcnow()
+    for req in reqs:
+        code = access_code_for(req.submission_key) if req.submission_key else None
+        _notify_requester(req, "received", code=code)
+        _notify_new(req, req.department_id)
+        req.announced_at = now
+    return len(reqs)
 
 
 def _attachment(req: ServiceRequest, stored: StoredFile, event: RequestEvent | None) -> RequestAttachment:

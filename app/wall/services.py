@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..core import audit
+from ..core.db import upsert_insert
 from ..core.timeutil import utcnow
 from ..core.uploads import StoredFile
 from ..extensions import db
@@ -76,14 +77,10 @@ def _touch(wish_id: int) -> None:
 
 def _insert_ignore(model, **values) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when the row was new."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     # RETURNING tells reliably whether a row went in (rowcount is not reported by every
     # driver for ON CONFLICT statements).
     first_key = next(iter(model.__table__.primary_key.columns))
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(first_key))
+    result = db.session.execute(upsert_insert(db.session, model).values(**values).on_conflict_do_nothing().returning(first_key))
     return result.first() is not None
 
 
