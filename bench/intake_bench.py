@@ -166,12 +166,12 @@ def _count_rows(url: str) -> int:
         engine.dispose()
 
 
-def _start_server(url: str, instance: Path, log: Path) -> tuple[subprocess.Popen, int]:
+def _start_server(url: str, instance: Path, log: Path, workers: int) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=url, LOUSHI_INSTANCE=str(instance), LOUSHI_ENV="development",
                RATELIMIT_ENABLED="false", PAGE_CACHE_ENABLED="false")
     server = subprocess.Popen(  # noqa: S603 - our own app on loopback
-        [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "1", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", "1", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
          "bench.wsgi_bench:app"],
         env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
     )
@@ -187,7 +187,7 @@ def _start_server(url: str, instance: Path, log: Path) -> tuple[subprocess.Popen
             time.sleep(0.3)
 
 
-def run(label: str, url: str, seconds: int, clients: int, fresh_form: bool) -> dict:
+def run(label: str, url: str, seconds: int, clients: int, fresh_form: bool, workers: int) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="loushi-bench-intake-"))
     app = seeded_app(url, instance)
     from app.extensions import db
@@ -196,7 +196,7 @@ def run(label: str, url: str, seconds: int, clients: int, fresh_form: bool) -> d
         db.engine.dispose()
 
     log = instance / "gunicorn.stderr"
-    server, port = _start_server(url, instance, log)
+    server, port = _start_server(url, instance, log, workers)
     try:
         pool = [Client(port) for _ in range(clients)]
         for client in pool:
@@ -225,20 +225,23 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="gunicorn sync workers (default 4, as the README's deployment; a filing waits on the disk, "
+                             "and a worker waiting leaves the CPU to the others)")
     parser.add_argument("--form-per-post", action="store_true", help="GET the form (new CSRF page + one-time key) before every POST")
     parser.add_argument("--json", default="", help="also write the results as JSON to this path (for bench/report.py)")
     args = parser.parse_args()
 
     results = []
     sqlite_dir = Path(tempfile.mkdtemp(prefix="loushi-bench-intake-sqlite-"))
-    results.append(run("SQLite", f"sqlite:///{sqlite_dir / 'bench.sqlite3'}", args.seconds, args.clients, args.form_per_post))
+    results.append(run("SQLite", f"sqlite:///{sqlite_dir / 'bench.sqlite3'}", args.seconds, args.clients, args.form_per_post, args.workers))
     if not args.no_postgres:
         pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1/loushi_bench_intake")
-        results.append(run("PostgreSQL", _fresh_postgres(pg), args.seconds, args.clients, args.form_per_post))
+        results.append(run("PostgreSQL", _fresh_postgres(pg), args.seconds, args.clients, args.form_per_post, args.workers))
 
     mode = ("GET form + POST per submission (form req/s = submissions/s)" if args.form_per_post
             else "one CSRF token per client, a random 32-character submission_key per POST (POST only)")
-    print(f"\nIntake benchmark — {os.cpu_count()} cores, gunicorn 2 sync workers × 1 thread, {args.clients} Python-thread "
+    print(f"\nIntake benchmark — {os.cpu_count()} cores, gunicorn {args.workers} sync workers × 1 thread, {args.clients} Python-thread "
           f"clients on 127.0.0.1 (own connection + cookie each), {args.seconds} s per URL, page cache off")
     print(f"Form: POST {FORM_PATH}, urlencoded, no e-mail, no files; {mode}.")
     print("Bare: GET /bare of bench/wsgi_bench.py, same client code (the target's reference).\n")

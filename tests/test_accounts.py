@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth.models import AccountToken, RecoveryCode, User
-from app.core.mail import OutboxMail
+from app.core.mail import OutboxMail, produce_pending
 from app.core.models import AuditLog
 from app.extensions import db
 from tests.conftest import DEMO_PASSWORD, Auth, csrf_from, text_of, totp_code
@@ -347,7 +347,7 @@ def test_preferences_choose_the_language_and_which_mails_arrive(app, client, dem
         db.session.commit()
         submit_request({"entry": entry, "building": tower, "company_name": "偏好公司", "contact_name": "测试",
                         "phone": "13812345678", "description": "通知偏好测试用的诉求。"}, [], "pref-request-key-000000000")
-        db.session.commit()
+        assert produce_pending() == 1  # the sender queues the new request's notices
         to = db.session.scalars(sa.select(OutboxMail.to_addr).where(OutboxMail.kind.like("staff.%"))).all()
     assert "staff@example.com" not in to and "council@example.com" in to
     assert "account.preferences" in _actions(app)

@@ -444,6 +444,19 @@ def test_without_smtp_the_sender_queues_the_new_request_mails_once(app, client, 
         assert db.session.scalar(sa.select(ServiceRequest.announced_at).where(ServiceRequest.tracking_no == number)) is not None
 
 
+def test_a_filing_forgets_the_remembered_versions_of_requests_and_boards(app, client, guide):
+    """The filing writes with Core statements, which the session's hooks do not see: it
+    says so itself, so the locked status pages and the boards change at once here."""
+    from app.core.cache import versions
+
+    form = form_values(client)
+    versions.get("intake", lambda: "before")
+    versions.get("boards", lambda: "before")
+    assert client.post("/zh/requests/new", data=form).status_code == 303
+    assert versions.get("intake", lambda: "after") == "after"
+    assert versions.get("boards", lambda: "after") == "after"
+
+
 # --- concurrency, retention, demo ------------------------------------------------------
 
 

@@ -217,13 +217,22 @@ def forget_after_commit(name: str, tables: frozenset[str]) -> None:
 
     if flag in _FORGETTING:
         return
-    _FORGETTING.add(flag)
+    _FORGETTING[flag] = frozenset(tables)
     event.listen(Session, "after_flush", note_flush)
     event.listen(Session, "do_orm_execute", note_bulk)
     event.listen(Session, "after_commit", forget)
 
 
-_FORGETTING: set[str] = set()
+_FORGETTING: dict[str, frozenset[str]] = {}  # flag -> the tables it watches
+
+
+def wrote(session, *tables: str) -> None:
+    """Tell ``forget_after_commit`` of writes made with Core statements on the session's
+    connection (which its hooks do not see): the versions watching ``tables`` are
+    forgotten when the session commits."""
+    for flag, watched in _FORGETTING.items():
+        if watched.intersection(tables):
+            session.info[flag] = True
 
 
 def cached(name: str, version, build: Callable[[], Response]) -> Response:

@@ -21,6 +21,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..core import audit
+from ..core.cache import wrote
 from ..core.db import begin_write, typed_sql, writing
 from ..core.mail import external_url, mail_lang, mail_producer, queue_mail
 from ..core.timeutil import utcnow
@@ -192,6 +193,7 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
         ])
     else:
         connection.execute(event)
+    wrote(db.session, ServiceRequest.__tablename__, RequestEvent.__tablename__, RequestAttachment.__tablename__)
     db.session.commit()
     return Filed(request_id, code, True, tracking_no)
 
