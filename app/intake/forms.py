@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from ..core.forms import ChoiceSelect, Form, choices
+from ..core.forms import ChoiceSelect, Form, choice_values, choices
 from .models import REPLY_LANGS
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -80,7 +80,7 @@ class KnownChoice:
         self.message = message
 
     def __call__(self, form, field):
-        if field.data and not any(field.data == value for value, *_rest in field.iter_choices()):
+        if field.data and field.data not in choice_values(field.choices):
             raise ValidationError(self.message)
 
 
