@@ -61,6 +61,14 @@ class Config:
     ENV_NAME = "production"
     TESTING = False
 
+    @property
+    def SQLALCHEMY_ENGINE_OPTIONS(self) -> dict:  # noqa: N802 - a Flask setting
+        # hide_parameters: no phone or e-mail in SQL logs or in logged exception messages.
+        # pool_pre_ping: a pooled connection to a database server is tested before use (the
+        # server may have restarted); an SQLite file has no server, and the test would be one
+        # more statement on every request that reads or writes.
+        return {"pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"), "hide_parameters": True}
+
     def __init__(self, instance_path: Path | None = None) -> None:
         instance = Path(instance_path or os.environ.get("LOUSHI_INSTANCE") or DEFAULT_INSTANCE)
         self.INSTANCE_PATH = str(instance)
@@ -68,8 +76,6 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'loushi.sqlite3'}"
         )
-        # hide_parameters: no phone or e-mail in SQL logs or in logged exception messages
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

@@ -43,6 +43,10 @@ def test_environment_overrides(tmp_path, monkeypatch):
     assert cfg.RATELIMIT_STORAGE_URI == "redis://127.0.0.1:6379/3"
     assert (cfg.MAIL_SERVER, cfg.MAIL_PORT, cfg.MAIL_FROM) == ("smtp.example", 2525, "council@example.com")
     assert cfg.UPLOAD_FOLDER == str(tmp_path / "files")
+    # A pooled connection to the server is tested before use; parameters never reach logs.
+    assert cfg.SQLALCHEMY_ENGINE_OPTIONS == {"pool_pre_ping": True, "hide_parameters": True}
+    monkeypatch.delenv("DATABASE_URL")
+    assert Config(instance_path=tmp_path).SQLALCHEMY_ENGINE_OPTIONS == {"pool_pre_ping": False, "hide_parameters": True}  # a file
 
 
 def test_database_url_spellings():
