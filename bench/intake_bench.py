@@ -137,6 +137,13 @@ def _bare_post(client: Client) -> str:
     return "ok" if 200 <= status < 300 else str(status)
 
 
+def _csrf_floor(client: Client) -> str:
+    """A POST that only passes the CSRF check (bench/wsgi_bench.py /bench/csrf-floor)."""
+    body = client.prefix + b"&csrf_token=" + urllib.parse.quote_plus(client.csrf).encode()
+    status, _, _ = client.request("POST", "/bench/csrf-floor", body, "application/x-www-form-urlencoded")
+    return "ok" if status == 200 else str(status)
+
+
 def _floor(client: Client) -> str:
     """The form's own work without filing (bench/wsgi_bench.py /bench/form-floor)."""
     body = client.prefix + b"&submission_key=" + secrets.token_urlsafe(24).encode() + b"&csrf_token=" + urllib.parse.quote_plus(client.csrf).encode()
@@ -213,13 +220,14 @@ def run(label: str, url: str, seconds: int, clients: int, fresh_form: bool, work
         form, form_seen = _load(pool, seconds, action)
         rows = _count_rows(url) - before
         bare_post, _ = _load(pool, seconds, _bare_post)
+        csrf_floor, csrf_seen = _load(pool, seconds, _csrf_floor)
         floor, floor_seen = _load(pool, seconds, _floor)
     finally:
         server.terminate()
         server.wait(timeout=10)
     announced, mails, took = _announce_all(app)
     return {"label": label, "bare": bare, "bare_seen": bare_seen, "form": form, "form_seen": form_seen, "rows": rows,
-            "bare_post": bare_post, "floor": floor, "floor_ok": floor_seen["ok"],
+            "bare_post": bare_post, "csrf_floor": csrf_floor, "csrf_ok": csrf_seen["ok"], "floor": floor, "floor_ok": floor_seen["ok"],
             "announced": announced, "mails": mails, "announce_seconds": took,
             "log": log, "target": 0.40 if label == "SQLite" else 0.30}
 
@@ -279,13 +287,15 @@ def main() -> None:
         verdict = "met" if r["form"] / r["bare"] >= r["target"] else "missed"
         print(f"| {r['label']} | {r['bare']:.0f} | {r['form']:.0f} ({r['form'] / r['bare']:.1%}, target {r['target']:.0%} {verdict}) "
               f"| {ok} | {r['rows']} | {'yes' if ok == r['rows'] else 'NO'} |")
-    print("\nWhere the time goes: POST /bare (the same body, no form) and POST /bench/form-floor (the real form —")
-    print("CSRF check, every validator, session write, 303 — without filing), ratios to GET /bare:\n")
-    print("| database | POST /bare | form without filing (the stack's floor) | filing |")
-    print("|---|---|---|---|")
+    print("\nWhere the time goes: POST /bare (the same body, no form), POST /bench/csrf-floor (passes the CSRF check,")
+    print("answers \"ok\") and POST /bench/form-floor (the real form — CSRF check, every validator, session write,")
+    print("303 — without filing), ratios to GET /bare:\n")
+    print("| database | POST /bare | CSRF check only | form without filing (the stack's floor) | filing |")
+    print("|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['label']} | {r['bare_post']:.0f} ({r['bare_post'] / r['bare']:.0%}) | {r['floor']:.0f} ({r['floor'] / r['bare']:.0%}, "
-              f"{r['floor_ok']} × 303) | {r['form']:.0f} ({r['form'] / r['bare']:.1%}) |")
+        print(f"| {r['label']} | {r['bare_post']:.0f} ({r['bare_post'] / r['bare']:.0%}) "
+              f"| {r['csrf_floor']:.0f} ({r['csrf_floor'] / r['bare']:.0%}, {r['csrf_ok']} × 200) "
+              f"| {r['floor']:.0f} ({r['floor'] / r['bare']:.0%}, {r['floor_ok']} × 303) | {r['form']:.0f} ({r['form'] / r['bare']:.1%}) |")
     print("\nThe new requests' mails are not rendered by the filing: the sender (`flask send-mail`) queues them")
     print("afterwards (receipt to the requester, the department's staff, the building's council). Run here in one")
     print("process after the load, over every request the benchmark filed:\n")

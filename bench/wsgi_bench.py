@@ -3,6 +3,8 @@
 * ``GET /bare`` — a Flask view returning "ok": the ceiling of the stack (WSGI, routing,
   the app's before/after-request hooks and security headers).
 * ``POST /bare`` — the same for a POST (no form, no CSRF).
+* ``POST /bench/csrf-floor`` — a POST that passes the CSRF check (session cookie and
+  token) and answers "ok": what any CSRF-protected POST costs before its own work.
 * ``POST /bench/form-floor`` — the request form's own work without filing: the real
   ``RequestForm`` (CSRF check, every validator, the cached service and building lists),
   then the session write and the 303 of a successful filing; no database write.  What a
@@ -20,6 +22,11 @@ app = create_app()
 @app.route("/bare", methods=["GET", "POST"])
 @csrf.exempt
 def bare():
+    return "ok"
+
+
+@app.route("/bench/csrf-floor", methods=["POST"])
+def csrf_floor():
     return "ok"
 
 
