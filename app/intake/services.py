@@ -183,16 +183,18 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
             sa.select(ServiceRequest.id, ServiceRequest.tracking_no).where(ServiceRequest.submission_key == submission_key)
         ).one()
         return Filed(first_id, code, False, first_no)
-    event = sa.insert(RequestEvent.__table__).values(request_id=request_id, kind="submitted", public=True, by_requester=True,
-                                          to_stage="received", department_id=department_id, created_at=now, body="")
+    # Parameters apart from the statement: the statement is not built again for each filing.
+    event = {"request_id": request_id, "kind": "submitted", "public": True, "by_requester": True, "to_stage": "received",
+             "department_id": department_id, "created_at": now, "body": ""}
+    events = RequestEvent.__table__
     if files:
-        event_id = connection.execute(event.returning(RequestEvent.__table__.c.id)).scalar_one()
+        event_id = connection.execute(sa.insert(events).returning(events.c.id), event).scalar_one()
         connection.execute(sa.insert(RequestAttachment.__table__), [
             {"request_id": request_id, "event_id": event_id, "storage_name": stored.storage_name, "original_name": stored.original_name,
              "content_type": stored.content_type, "size": stored.size, "created_at": now} for stored in files
         ])
     else:
-        connection.execute(event)
+        connection.execute(sa.insert(events), event)
     wrote(db.session, ServiceRequest.__tablename__, RequestEvent.__tablename__, RequestAttachment.__tablename__)
     db.session.commit()
     return Filed(request_id, code, True, tracking_no)
