@@ -12,8 +12,8 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from functools import cache
 from datetime import timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
