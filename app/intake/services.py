@@ -61,20 +61,17 @@ def _filing_sql() -> tuple[sa.TextClause, sa.TextClause]:
         "ON CONFLICT (year) DO UPDATE SET last_no = tracking_counter.last_no + 1 RETURNING last_no",
         TrackingCounter.__table__,
     )
-    names = ", ".join(FILED_COLUMNS)
     request = typed_sql(
-        f"INSERT INTO service_request ({names}) VALUES ({', '.join(':' + n for n in FILED_COLUMNS)}) "
+        "INSERT INTO service_request (tracking_no, access_code_hash, submission_key, source, entry_id, building_id, "
+        "department_id, company_name, contact_name, phone, email, description, reply_lang, stage, consent_at, created_at, "
+        "updated_at, due_on, reopen_count) "
+        "VALUES (:tracking_no, :access_code_hash, :submission_key, :source, :entry_id, :building_id, :department_id, "
+        ":company_name, :contact_name, :phone, :email, :description, :reply_lang, :stage, :consent_at, :created_at, "
+        ":updated_at, :due_on, :reopen_count) "
         "ON CONFLICT (submission_key) DO NOTHING RETURNING id",
         ServiceRequest.__table__,
     )
     return counter, request
-
-
-FILED_COLUMNS = (
-    "tracking_no", "access_code_hash", "submission_key", "source", "entry_id", "building_id", "department_id", "company_name",
-    "contact_name", "phone", "email", "description", "reply_lang", "stage", "consent_at", "created_at", "updated_at", "due_on",
-    "reopen_count",
-)
 
 
 def next_tracking_no(year: int) -> str:
