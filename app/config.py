@@ -103,6 +103,21 @@ class Config:
         self.WALL_SUPPORT_LIMIT = os.environ.get("WALL_SUPPORT_LIMIT") or "60 per minute"
         self.WALL_REPORT_LIMIT = os.environ.get("WALL_REPORT_LIMIT") or "10 per hour"
         self.WALL_MIN_FILL_SECONDS = _int("WALL_MIN_FILL_SECONDS", 3)
+        # Supports and reports count once per person: once per wish per browser cookie (or
+        # signed-in account), and from one network (the keyed hash of the client's IPv4
+        # address, or IPv6 /64) at most this many supports of a wish per day and reports of a
+        # wish in all (office towers share NAT addresses; 0 = no allowance per network).
+        self.WALL_SUPPORTS_PER_IP_PER_DAY = _int("WALL_SUPPORTS_PER_IP_PER_DAY", 20)
+        self.WALL_REPORTS_PER_IP = _int("WALL_REPORTS_PER_IP", 1)
+        # Reports hide a published wish automatically only when this many of its reporters
+        # had reports upheld before (at least WALL_TRUSTED_REPORTER_MIN_UPHELD, and more upheld
+        # than dismissed), or when its distinct reporters reach
+        # max(WALL_REPORTS_TO_HIDE, supports / WALL_REPORTS_TO_HIDE_PER_SUPPORTS); else
+        # reports only queue it for review.
+        self.WALL_TRUSTED_REPORTS_TO_HIDE = _int("WALL_TRUSTED_REPORTS_TO_HIDE", 2)
+        self.WALL_TRUSTED_REPORTER_MIN_UPHELD = _int("WALL_TRUSTED_REPORTER_MIN_UPHELD", 1)
+        self.WALL_REPORTS_TO_HIDE = _int("WALL_REPORTS_TO_HIDE", 5)
+        self.WALL_REPORTS_TO_HIDE_PER_SUPPORTS = _int("WALL_REPORTS_TO_HIDE_PER_SUPPORTS", 10)
         # Two-step sign-in (TOTP) is required of these roles (comma-separated); others may turn it on.
         self.TOTP_REQUIRED_ROLES = tuple(
             r.strip() for r in (os.environ.get("TOTP_REQUIRED_ROLES") or "admin").split(",") if r.strip()

@@ -79,6 +79,8 @@ ACTION_LABELS = {
     "wish.reject": _l("Did not publish a wish"),
     "wish.hide": _l("Hid a wish"),
     "wish.auto_hide": _l("Wish hidden after reports"),
+    "wish.reports_upheld": _l("Upheld the reports of a wish"),
+    "wish.reports_dismissed": _l("Dismissed the reports of a wish"),
     "wish.edit": _l("Edited a wish"),
     "wish.claim": _l("Recorded a claim on a wish"),
     "wish.fulfil": _l("Marked a wish fulfilled"),

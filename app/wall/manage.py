@@ -18,8 +18,8 @@ from ..core.rendering import render, wants_fragment
 from ..extensions import db
 from .forms import ClaimForm, EditForm, FulfilForm, ProjectForm, RejectForm, ResourceForm
 from .models import PROGRESS, STATUSES, Resource, Wish
-from .queries import QUEUES, buildings, managed_resources, moderation_queue, queue_counts, resources_for
-from .services import WallError, approve, claim, edit_text, fulfil, hide, make_project, reject, save_resource
+from .queries import QUEUES, auto_hidden, buildings, managed_resources, moderation_queue, queue_counts, resources_for
+from .services import WallError, approve, claim, dismiss_reports, edit_text, fulfil, hide, make_project, reject, save_resource
 
 bp = Blueprint("wall_manage", __name__, url_prefix="/<lang:lang_code>/council/wall")
 
@@ -57,9 +57,13 @@ def _queue_name() -> str:
 def index():
     queue = _queue_name()
     building = request.args.get("building", "")[:80]
-    wishes = db.session.scalars(moderation_queue(current_user, queue, building)).unique().all()
+    # Wishes that reports hid come first, whatever the queue, with an alert (and only there).
+    alerts = db.session.scalars(auto_hidden(current_user)).unique().all()
+    alert_ids = {w.id for w in alerts}
+    wishes = [w for w in db.session.scalars(moderation_queue(current_user, queue, building)).unique() if w.id not in alert_ids]
     return render(
         "wall/manage/index.html",
+        alerts=alerts,
         wishes=wishes,
         queue=queue,
         building=building,
@@ -106,6 +110,17 @@ def hide_wish(wish_id: int):
     wish = _load(wish_id)
     hide(wish, current_user)
     return _done(wish, _("Hidden from the wall."))
+
+
+@bp.route("/<int:wish_id>/dismiss", methods=["POST"])
+@permission_required("wall.moderate")
+def dismiss_wish_reports(wish_id: int):
+    """The wish stays on the wall; its reports are dismissed (the reporters' record says so)."""
+    wish = _load(wish_id)
+    if wish.status != "approved":
+        abort(409)
+    dismiss_reports(wish, current_user)
+    return _done(wish, _("Reports dismissed: the wish stays on the wall."))
 
 
 @bp.route("/bulk", methods=["POST"])

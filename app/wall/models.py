@@ -13,7 +13,9 @@ from ..core.i18n import Bilingual
 from ..core.timeutil import utcnow
 from ..extensions import db
 
-# Moderation: every wish waits for a council member; three reports hide it again.
+# Moderation: every wish waits for a council member; reports from distinct people queue it
+# for review again, and hide it only under the rule of services.report (app/config.py:
+# WALL_TRUSTED_REPORTS_TO_HIDE, WALL_REPORTS_TO_HIDE, WALL_REPORTS_TO_HIDE_PER_SUPPORTS).
 STATUSES: dict[str, object] = {
     "pending": _l("Waiting for review"),
     "approved": _l("On the wall"),
@@ -27,7 +29,6 @@ PROGRESS: dict[str, object] = {
     "fulfilled": _l("Fulfilled"),
 }
 SORTS = ("new", "top", "fulfilled")
-REPORTS_TO_HIDE = 3
 WISH_MAX = 300
 NAME_MAX = 30
 
@@ -52,6 +53,9 @@ class Wish(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     fulfilled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Set when reports hid the wish (not a moderator): it heads the moderation queue with an
+    # alert until a moderator decides; cleared by that decision.
+    auto_hidden_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # Any change the wall shows (status, count, claim): the wall's page-cache version.
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
 
@@ -75,7 +79,8 @@ class Wish(db.Model):
 
 
 class WishSupport(db.Model):
-    """One +1: one per browser identity per wish, enforced by the primary key."""
+    """One +1: one per person (a browser, or a signed-in account) per wish, enforced by the
+    primary key; the network's allowance is kept in ``WishNetworkTally``."""
 
     __tablename__ = "wish_support"
 
@@ -93,6 +98,33 @@ class WishReport(db.Model):
     reporter: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     reason: Mapped[str] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class WishNetworkTally(db.Model):
+    """How many supports (per day) or reports (ever) of one wish came from one network: the
+    keyed hash of the client's address (``core.identity.network_key``), never the address.
+    Fresh cookies on one address count only up to the allowance (app/config.py)."""
+
+    __tablename__ = "wish_network_tally"
+
+    wish_id: Mapped[int] = mapped_column(sa.ForeignKey("wish.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(8), primary_key=True)  # support | report
+    network: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(sa.String(10), primary_key=True)  # a day (YYYY-MM-DD) or "all"
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class WishReporter(db.Model):
+    """A reporter's record, keyed by the same person hash as their reports: how many of
+    their reports moderators upheld (hid or rejected the wish) or dismissed.  Reporters
+    with upheld reports can take a wish off the wall without waiting for a crowd."""
+
+    __tablename__ = "wish_reporter"
+
+    person: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    upheld: Mapped[int] = mapped_column(sa.Integer, default=0)
+    dismissed: Mapped[int] = mapped_column(sa.Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 
 class Resource(Bilingual, db.Model):

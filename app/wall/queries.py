@@ -92,12 +92,19 @@ def moderation_queue(user, queue: str, building: str = "", limit: int = 100) -> 
     return stmt.order_by(Wish.created_at.desc(), Wish.id.desc()).limit(limit)
 
 
+def auto_hidden(user, limit: int = 50) -> sa.Select:
+    """Wishes that reports hid and no moderator has looked at yet: the head of every queue."""
+    return (sa.select(Wish).where(scope_condition(user), Wish.status == "hidden", Wish.auto_hidden_at.is_not(None))
+            .order_by(Wish.auto_hidden_at.desc(), Wish.id.desc()).limit(limit))
+
+
 def queue_counts(user) -> sa.Select:
     in_scope = scope_condition(user)
     return sa.select(
         sa.func.count().filter(Wish.status == "pending").label("pending"),
         sa.func.count().filter(Wish.status == "approved", Wish.report_count > 0).label("reported"),
         sa.func.count().filter(Wish.status == "hidden").label("hidden"),
+        sa.func.count().filter(Wish.status == "hidden", Wish.auto_hidden_at.is_not(None)).label("auto_hidden"),
     ).where(in_scope)
 
 

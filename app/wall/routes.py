@@ -12,14 +12,14 @@ from itsdangerous import BadSignature, TimestampSigner
 
 from ..core.cache import cached, per_visitor, row_version, versions
 from ..core.forms import choices
-from ..core.identity import browser_id, browser_key
+from ..core.identity import browser_key, current_person
 from ..core.rendering import render, wants_fragment
 from ..core.security import no_store
 from ..extensions import db, limiter
 from .forms import ReportForm, WishForm
 from .models import PROGRESS, SORTS, STATUSES
 from .queries import PAGE_SIZE, WallFilters, building_by_slug, buildings, public_wish, wall_page, wall_version, wish_by_token
-from .services import post_wish, report, support, token_hash
+from .services import post_wish, report, support_outcome, token_hash
 
 bp = Blueprint("wall", __name__, url_prefix="/<lang:lang_code>/wall")
 
@@ -176,12 +176,12 @@ def _public(wish_id: int):
 @limiter.limit(lambda: current_app.config["WALL_SUPPORT_LIMIT"])
 def support_wish(wish_id: int):
     wish = _public(wish_id)
-    browser_id()
-    count, added = support(wish, browser_key())
+    person = current_person()
+    count, state = support_outcome(wish, person.key, person.network)
     db.session.commit()
     versions.bump("wall")
     if wants_fragment():
-        return render("wall/_support.html", wish_id=wish_id, count=count, supported=True, added=added)
+        return render("wall/_support.html", wish_id=wish_id, count=count, supported=state != "limited", added=state == "added", limited=state == "limited")
     return redirect(request.referrer if _same_site(request.referrer) else url_for("wall.index"), code=303)
 
 
@@ -206,8 +206,8 @@ def _report(wish_id: int):
     if form.validate():
         from ..intake.forms import normalize_text
 
-        browser_id()
-        report(wish, browser_key(), normalize_text(form.reason.data))
+        person = current_person()
+        report(wish, person.key, normalize_text(form.reason.data), person.network)
         db.session.commit()
         versions.bump("wall")
         return render("wall/reported.html", wish=wish)

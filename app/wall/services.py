@@ -2,7 +2,13 @@
 
 Supports and reports are inserted with ON CONFLICT DO NOTHING on their primary key
 (wish, person), and the wish's counter is incremented in the same transaction only when
-a row was really inserted: one per person, and exact under concurrent clicks."""
+a row was really inserted and the person's network still had allowance for it: one per
+person, and exact under concurrent clicks.
+
+Reports and reputation: a moderator who hides or rejects a reported wish upholds its
+reports, one who publishes it again (or dismisses its reports) dismisses them; either way
+each reporter's record (``WishReporter``) is updated, the reports are cleared, and an audit
+record says how many."""
 
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from ..core.db import upsert_insert
 from ..core.timeutil import utcnow
 from ..core.uploads import StoredFile
 from ..extensions import db
-from .models import REPORTS_TO_HIDE, Claim, Project, Resource, Wish, WishReport, WishSupport
+from .models import Claim, Project, Resource, Wish, WishNetworkTally, WishReport, WishReporter, WishSupport
 
 DEFAULT_WORDS_FILE = Path(__file__).with_name("sensitive-words.txt")
 
@@ -84,29 +90,95 @@ def _insert_ignore(model, **values) -> bool:
     return result.first() is not None
 
 
-def support(wish: Wish, supporter: str) -> tuple[int, bool]:
-    """+1 from ``supporter`` (a hashed browser identity): (the new count, whether it was
-    new).  The counter moves in one UPDATE, so concurrent supports all count."""
+def _period_today() -> str:
+    from ..core.workdays import SHANGHAI
+
+    return utcnow().astimezone(SHANGHAI).date().isoformat()
+
+
+def _take_allowance(wish_id: int, kind: str, network: str | None, period: str, allowance: int) -> bool:
+    """One more from ``network`` within its allowance for the wish: True when it counts.
+    The tally moves in one conditional UPDATE, so concurrent requests cannot overshoot
+    (PostgreSQL re-checks the condition on the locked row; SQLite writes one at a time)."""
+    if not network or allowance <= 0:
+        return True
+    created = _insert_ignore(WishNetworkTally, wish_id=wish_id, kind=kind, network=network, period=period, count=0)
+    if created and kind == "support":  # the first of the day from this network: yesterday's tallies go
+        db.session.execute(sa.delete(WishNetworkTally).where(WishNetworkTally.wish_id == wish_id, WishNetworkTally.kind == "support",
+                                                             WishNetworkTally.period < period))
+    taken = db.session.execute(
+        sa.update(WishNetworkTally)
+        .where(WishNetworkTally.wish_id == wish_id, WishNetworkTally.kind == kind, WishNetworkTally.network == network,
+               WishNetworkTally.period == period, WishNetworkTally.count < allowance)
+        .values(count=WishNetworkTally.count + 1)
+    )
+    return taken.rowcount == 1
+
+
+def support_outcome(wish: Wish, supporter: str, network: str | None = None) -> tuple[int, str]:
+    """+1 from ``supporter`` (a person's hash) on ``network`` (the network's hash): the new
+    count, and "added", "already" (this person supports it) or "limited" (the network's
+    allowance for the day is used up: not counted, not kept)."""
     added = _insert_ignore(WishSupport, wish_id=wish.id, supporter=supporter, created_at=utcnow())
-    if added:
+    state = "added" if added else "already"
+    if added and not _take_allowance(wish.id, "support", network, _period_today(), current_app.config["WALL_SUPPORTS_PER_IP_PER_DAY"]):
+        db.session.execute(sa.delete(WishSupport).where(WishSupport.wish_id == wish.id, WishSupport.supporter == supporter))
+        state = "limited"
+    if state == "added":
         db.session.execute(sa.update(Wish).where(Wish.id == wish.id).values(support_count=Wish.support_count + 1, updated_at=utcnow()))
     count = db.session.scalar(sa.select(Wish.support_count).where(Wish.id == wish.id).execution_options(populate_existing=True))
-    return count, added
+    return count, state
 
 
-def report(wish: Wish, reporter: str, reason: str) -> bool:
-    """A report from ``reporter``; the third distinct reporter hides the wish and sends it
-    back to the moderators' queue.  Returns whether the wish is now hidden."""
+def support(wish: Wish, supporter: str, network: str | None = None) -> tuple[int, bool]:
+    """+1 from ``supporter``: (the new count, whether it counted).  The counter moves in one
+    UPDATE, so concurrent supports all count."""
+    count, state = support_outcome(wish, supporter, network)
+    return count, state == "added"
+
+
+def _trusted(reporters) -> sa.ColumnElement:
+    config = current_app.config
+    return sa.and_(WishReporter.person.in_(reporters), WishReporter.upheld >= max(1, config["WALL_TRUSTED_REPORTER_MIN_UPHELD"]),
+                   WishReporter.upheld > WishReporter.dismissed)
+
+
+def hide_threshold(support_count: int) -> int:
+    """Distinct reporters that hide a wish without trusted reporters: max(N, supports / M)."""
+    config = current_app.config
+    per = max(1, config["WALL_REPORTS_TO_HIDE_PER_SUPPORTS"])
+    return max(config["WALL_REPORTS_TO_HIDE"], -(-support_count // per))
+
+
+def report(wish: Wish, reporter: str, reason: str, network: str | None = None) -> bool:
+    """A report from ``reporter`` (a person's hash) on ``network``; it counts once per
+    person and, from one network, up to ``WALL_REPORTS_PER_IP`` per wish.  A published wish
+    is hidden (and heads the moderators' queue) when ``WALL_TRUSTED_REPORTS_TO_HIDE`` of its
+    reporters had reports upheld before, or when its distinct reporters reach
+    ``hide_threshold(supports)``; otherwise the report only queues it for review.
+    Returns whether the wish is now hidden."""
     added = _insert_ignore(WishReport, wish_id=wish.id, reporter=reporter, reason=reason, created_at=utcnow())
     if not added:
         return wish.status == "hidden"
+    if not _take_allowance(wish.id, "report", network, "all", current_app.config["WALL_REPORTS_PER_IP"]):
+        db.session.execute(sa.delete(WishReport).where(WishReport.wish_id == wish.id, WishReport.reporter == reporter))
+        return wish.status == "hidden"
     db.session.execute(sa.update(Wish).where(Wish.id == wish.id).values(report_count=Wish.report_count + 1))
-    count = db.session.scalar(sa.select(Wish.report_count).where(Wish.id == wish.id))
-    if count >= REPORTS_TO_HIDE and wish.status == "approved":
-        db.session.execute(sa.update(Wish).where(Wish.id == wish.id, Wish.status == "approved").values(status="hidden", updated_at=utcnow()))
-        audit.record("wish.auto_hide", target_type="wish", target_id=wish.id, after={"reports": count}, building_id=wish.building_id)
+    count, supports = db.session.execute(sa.select(Wish.report_count, Wish.support_count).where(Wish.id == wish.id)).one()
+    if wish.status != "approved":
+        return wish.status == "hidden"
+    reporters = sa.select(WishReport.reporter).where(WishReport.wish_id == wish.id).scalar_subquery()
+    trusted = db.session.scalar(sa.select(sa.func.count()).select_from(WishReporter).where(_trusted(reporters)))
+    threshold = hide_threshold(supports)
+    if trusted >= max(1, current_app.config["WALL_TRUSTED_REPORTS_TO_HIDE"]) or count >= threshold:
+        now = utcnow()
+        hidden = db.session.execute(sa.update(Wish).where(Wish.id == wish.id, Wish.status == "approved")
+                                    .values(status="hidden", auto_hidden_at=now, updated_at=now))
+        if hidden.rowcount:
+            audit.record("wish.auto_hide", target_type="wish", target_id=wish.id,
+                         after={"reports": count, "trusted_reporters": trusted, "threshold": threshold}, building_id=wish.building_id)
         db.session.refresh(wish)
-        return True
+        return wish.status == "hidden"
     return False
 
 
@@ -117,8 +189,34 @@ def _audit(action: str, wish: Wish, actor, before=None, after=None) -> None:
     audit.record(action, wish, before=before, after=after, actor=actor, building_id=wish.building_id)
 
 
+def settle_reports(wish: Wish, actor, upheld: bool) -> int:
+    """The moderator's decision on the wish's reports: each reporter's record counts one
+    upheld (or dismissed) report more; the reports and the networks' report tallies are
+    cleared (the wish may be reported afresh).  Returns how many reports were settled."""
+    reporters = db.session.scalars(sa.select(WishReport.reporter).where(WishReport.wish_id == wish.id)).all()
+    wish.auto_hidden_at = None
+    if not reporters:
+        return 0
+    now = utcnow()
+    for person in reporters:
+        _insert_ignore(WishReporter, person=person, upheld=0, dismissed=0, updated_at=now)
+    column = WishReporter.upheld if upheld else WishReporter.dismissed
+    db.session.execute(sa.update(WishReporter).where(WishReporter.person.in_(reporters)).values({column.key: column + 1, "updated_at": now}))
+    db.session.execute(sa.delete(WishReport).where(WishReport.wish_id == wish.id))
+    db.session.execute(sa.delete(WishNetworkTally).where(WishNetworkTally.wish_id == wish.id, WishNetworkTally.kind == "report"))
+    wish.report_count = 0
+    wish.updated_at = now
+    _audit("wish.reports_upheld" if upheld else "wish.reports_dismissed", wish, actor, after={"reports": len(reporters)})
+    return len(reporters)
+
+
+def dismiss_reports(wish: Wish, actor) -> int:
+    """The wish stays on the wall; its reports are dismissed."""
+    return settle_reports(wish, actor, upheld=False)
+
+
 def approve(wish: Wish, actor, text: str | None = None) -> None:
-    """Publish (again): a hidden wish comes back with its reports cleared."""
+    """Publish (again): a hidden wish comes back with its reports dismissed."""
     if wish.status == "approved":
         return
     before = wish.status
@@ -126,15 +224,14 @@ def approve(wish: Wish, actor, text: str | None = None) -> None:
         wish.body_public = text.strip()
     wish.status = "approved"
     wish.published_at = wish.published_at or utcnow()
-    if before == "hidden":
-        db.session.execute(sa.delete(WishReport).where(WishReport.wish_id == wish.id))
-        wish.report_count = 0
+    settle_reports(wish, actor, upheld=False)
     wish.updated_at = utcnow()
     _audit("wish.approve", wish, actor, {"status": before}, {"status": "approved", "edited": bool(wish.body_public)})
 
 
 def reject(wish: Wish, actor, reason: str) -> None:
     before = wish.status
+    settle_reports(wish, actor, upheld=True)
     wish.status = "rejected"
     wish.reject_reason = reason.strip() or None
     wish.updated_at = utcnow()
@@ -142,7 +239,9 @@ def reject(wish: Wish, actor, reason: str) -> None:
 
 
 def hide(wish: Wish, actor) -> None:
+    """Off the wall (or kept off, for a wish reports hid): its reports are upheld."""
     before = wish.status
+    settle_reports(wish, actor, upheld=True)
     wish.status = "hidden"
     wish.updated_at = utcnow()
     _audit("wish.hide", wish, actor, {"status": before}, {"status": "hidden"})
