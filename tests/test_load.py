@@ -227,7 +227,8 @@ def test_mixed_load_without_errors_or_lost_writes(app, full_demo, tmp_path):
         before = db.session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest))
         db.session.remove()
     started = time.monotonic()
-    with gunicorn(app, tmp_path, workers=WORKERS, env={"RATELIMIT_ENABLED": "false"}) as server:
+    # All load clients share 127.0.0.1: no per-network allowance of supports (WALL_SUPPORTS_PER_IP_PER_DAY=0).
+    with gunicorn(app, tmp_path, workers=WORKERS, env={"RATELIMIT_ENABLED": "false", "WALL_SUPPORTS_PER_IP_PER_DAY": "0"}) as server:
         tallies = _run(server.port, targets, LOAD_TEST_SECONDS)
         log = server.log()
     elapsed = time.monotonic() - started
