@@ -246,3 +246,25 @@ def test_the_public_wall_works_without_javascript(app, demo):
     html = person(app, "203.0.113.81").get("/zh/wall/").get_data(as_text=True)
     assert WISH in text_of(person(app).get("/zh/wall/"))  # three fresh cookies on one network: still on the wall
     assert re.search(rf'id="support-{wish_id}".*?class="support-count"[^>]*>3<', html, re.S)
+
+
+def test_concurrent_supports_from_one_network_do_not_overshoot_the_allowance(app, demo):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.core.db import begin_write
+    from app.wall.services import support
+
+    wish_id = approved_wish(app)
+
+    def one(i: int) -> bool:
+        with app.test_request_context():
+            begin_write(db.session)  # as every POST does (BEGIN IMMEDIATE on SQLite)
+            _count, added = support(db.session.get(Wish, wish_id), f"fresh-cookie-{i}", "one-network")
+            db.session.commit()
+            db.session.remove()
+            return added
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        added = list(pool.map(one, range(40)))
+    assert sum(added) == 20
+    assert status_of(app, wish_id).support_count == 20
