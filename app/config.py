@@ -95,6 +95,10 @@ class Config:
         self.HOLIDAYS_FILE = os.environ.get("HOLIDAYS_FILE") or None
         self.INTAKE_LIMIT = os.environ.get("INTAKE_LIMIT") or "10 per hour"
         self.TRACK_LIMIT = os.environ.get("TRACK_LIMIT") or "20 per 10 minutes"
+        # Wrong access codes (the e-mail link's ?code=, the unlock form and the look-up together)
+        # per tracking number and per client IP; beyond them every code is refused for a while.
+        self.ACCESS_CODE_LIMIT_PER_REQUEST = os.environ.get("ACCESS_CODE_LIMIT_PER_REQUEST") or "10 per hour"
+        self.ACCESS_CODE_LIMIT_PER_IP = os.environ.get("ACCESS_CODE_LIMIT_PER_IP") or "20 per 10 minutes"
         self.RETENTION_DAYS = _int("RETENTION_DAYS", 365)
         # Wish wall anti-abuse: limits per IP and per browser, minimum seconds to fill the form,
         # and the sensitive-word list that flags a wish for the moderator.

@@ -228,7 +228,7 @@ def test_post_with_a_valid_key_files_a_request(client, api_key, app):
         assert req.description == DESCRIPTION
         assert req.reply_lang == "en"
         assert req.stage == "received"
-        assert created["token"] == req.submission_key
+        assert created["token"] == req.public_token and created["token"] != req.submission_key
         code = access_code_for(req.submission_key)
         assert req.due_on.isoformat() in created["service_notice"]
         db.session.remove()

@@ -48,7 +48,7 @@ from ..guide.models import CATEGORIES, GuideEntry
 from ..intake.forms import normalize_phone, normalize_text
 from ..intake.models import OPEN_STAGES, REPLY_LANGS, STAGES, ApiKey, ServiceRequest
 from ..intake.queries import active_entry, building_by_slug, buildings
-from ..intake.services import api_key_valid, create_api_key, new_submission_key, submit_request
+from ..intake.services import api_key_valid, create_api_key, new_public_token, new_submission_key, submit_request
 
 bp = Blueprint("open311", __name__, url_prefix="/api/open311/v2", cli_group=None)
 csrf.exempt(bp)  # clients authenticate a POST with its api_key, not a session cookie
@@ -439,7 +439,7 @@ def get_request(service_request_id: str, fmt: str):
 def token_lookup(token: str, fmt: str):
     _check(fmt)
     tracking_no = db.session.scalar(
-        sa.select(ServiceRequest.tracking_no).where(ServiceRequest.submission_key == token, ServiceRequest.source == "open311")
+        sa.select(ServiceRequest.tracking_no).where(ServiceRequest.public_token == token[:64], ServiceRequest.source == "open311")
     )
     if tracking_no is None:
         raise Open311Error(404, "token not found")
@@ -534,15 +534,16 @@ def create_request(fmt: str):
             "phone": phone, "email": email, "description": description, "reply_lang": reply_lang,
         },
         [],
-        new_submission_key(),
+        new_submission_key(),  # the filing's own key, never given out: the token is a separate random value
         source="open311",
+        public_token=new_public_token(),
     )
     deliver_after_commit()
     req = filed.request
     lang = reply_lang
     notice = TEXT["notice"][lang].format(agency=_agency(req, lang), due=req.due_on.isoformat() if req.due_on else "—")
     response = _json(
-        [{"service_request_id": req.tracking_no, "service_notice": notice, "account_id": None, "token": req.submission_key}],
+        [{"service_request_id": req.tracking_no, "service_notice": notice, "account_id": None, "token": req.public_token}],
         status=201,
         lang=lang,
     )

@@ -66,6 +66,11 @@ class ServiceRequest(db.Model):
     access_code_hash: Mapped[str] = mapped_column(sa.String(64))
     # The form's one-time token: a second POST of the same form finds the first request.
     submission_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Who sent that form: a keyed hash of the key and the form's session (services.submitter_hash);
+    # only that session is shown the access code again when the form comes a second time.
+    submitter_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # The Open311 POST's ``token`` (random, public, never the form's key: GET tokens/<token>).
+    public_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     source: Mapped[str] = mapped_column(sa.String(16), default="web")  # web | open311
     entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guide_entry.id", ondelete="SET NULL"), index=True)
     building_id: Mapped[int] = mapped_column(sa.ForeignKey("building.id"), index=True)

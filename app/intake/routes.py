@@ -5,6 +5,8 @@ session once entered) is the key to a request's details."""
 from __future__ import annotations
 
 import hashlib
+import time
+from functools import lru_cache
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, session, url_for
@@ -17,7 +19,7 @@ from ..core.cache import cached, forget_after_commit, per_visitor, row_version, 
 from ..core.i18n import current_lang
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render
-from ..extensions import db, limiter
+from ..extensions import client_ip, db, limiter
 from ..guide.models import CATEGORIES
 from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, ReopenForm, RequestForm, TrackForm
 from .models import EVENT_KINDS, REPLY_LANGS, STAGE_HINTS, STAGES
@@ -39,6 +41,65 @@ def _intake_limit():
 
 def _track_limit():
     return current_app.config["TRACK_LIMIT"]
+
+
+# --- how often a wrong access code may be tried ------------------------------------
+# Every way of presenting a code (the e-mail link's ?code=, the unlock form, the look-up)
+# counts its wrong codes against one limit per tracking number and one per client IP, in
+# the rate limiter's storage (memory, Redis, or wherever the limiter keeps its counters).
+# A right code counts nothing; once a limit is reached, every code is refused (429) until
+# the window passes, the right one too.  Nothing of this goes into the visitor's session.
+
+
+@lru_cache(maxsize=16)
+def _limit_item(text: str):
+    from limits import parse
+
+    return parse(text)
+
+
+def _code_limits(tracking_no: str | None) -> list:
+    config = current_app.config
+    prefix = config.get("RATELIMIT_KEY_PREFIX") or "loushi"
+    limits = [(_limit_item(config["ACCESS_CODE_LIMIT_PER_IP"]), (prefix, "access-code", "ip", client_ip()))]
+    if tracking_no:
+        limits.append((_limit_item(config["ACCESS_CODE_LIMIT_PER_REQUEST"]), (prefix, "access-code", "request", tracking_no)))
+    return limits
+
+
+def _codes_refused(tracking_no: str | None) -> int | None:
+    """Seconds until a code may be tried again, or None while both limits allow one."""
+    if not limiter.enabled:
+        return None
+    waits = []
+    for item, keys in _code_limits(tracking_no):
+        if not limiter.limiter.test(item, *keys):
+            reset = limiter.limiter.get_window_stats(item, *keys).reset_time
+            waits.append(max(1, int(reset - time.time()) + 1))
+    return max(waits) if waits else None
+
+
+def _try_code(tracking_no: str | None, req, code: str) -> tuple[bool, int | None]:
+    """(whether ``code`` opens ``req``, seconds to wait when refused).  A wrong code (or
+    a number without a request) counts against both limits; a refused one is not checked."""
+    wait = _codes_refused(tracking_no)
+    if wait is not None:
+        return False, wait
+    if req is not None and code_matches(req, code):
+        return True, None
+    if limiter.enabled:
+        for item, keys in _code_limits(tracking_no):
+            limiter.limiter.hit(item, *keys)
+    return False, None
+
+
+def _too_many() -> str:
+    return _("Too many wrong access codes were tried for this request or from your network. Please try again later.")
+
+
+def _refused(response, wait: int):
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 # --- the form ----------------------------------------------------------------------
@@ -136,14 +197,27 @@ def _file_request():
         },
         stored,
         key,
+        submitter=_form_session(),
     )
     if not filed.created:
         for item in stored:  # the first submission kept its own files
             uploads.delete_stored(item.storage_name)
     deliver_after_commit()
+    if filed.code is None:
+        # This form was sent before from another session: whoever merely knows its key
+        # (from the page's HTML, an old Open311 token) is told so, without the code.
+        flash(_("This form was sent already, and its request is shown below. Its access code was given to the person who sent it."), "info")
+        return redirect(url_for("intake.status", tracking_no=filed.tracking_no), code=303)
     session["new_request"] = {"no": filed.tracking_no, "code": filed.code}
     _grant(filed.tracking_no)
     return redirect(url_for("intake.submitted", tracking_no=filed.tracking_no), code=303)
+
+
+def _form_session() -> str | None:
+    """The sending session's own secret: the seed of its CSRF tokens (a valid POST has one;
+    the form's page made it).  Both clicks of a double submit carry the same one."""
+    value = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    return value if isinstance(value, str) and value else None
 
 
 def _blank_form():
@@ -230,11 +304,19 @@ def status(tracking_no: str):
     req = _load(tracking_no)
     if code is not None:
         # The link from the confirmation e-mail: unlock, then drop the code from the URL.
-        if code_matches(req, code):
+        # A wrong code is answered here (no flash: nothing goes into the session).
+        if _granted(tracking_no) or not code.strip():
+            return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+        opened, wait = _try_code(req.tracking_no, req, code)
+        if opened:
             _grant(tracking_no)
-        else:
-            flash(_("That access code does not open this request."), "error")
-        return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+            return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+        form = AccessForm()
+        if wait is not None:
+            form.code.errors = [_too_many()]
+            return _refused(_status_page(req, status=429, access_form=form), wait)
+        form.code.errors = [_("That access code does not open this request.")]
+        return _status_page(req, status=422, access_form=form)
     return _status_page(req)
 
 
@@ -258,9 +340,14 @@ def _status_page(req, status: int = 200, access_form=None, info_form=None, rate_
 def unlock(tracking_no: str):
     req = _load(tracking_no)
     form = AccessForm()
-    if form.validate() and code_matches(req, form.code.data):
-        _grant(tracking_no)
-        return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+    if form.validate():
+        opened, wait = _try_code(req.tracking_no, req, form.code.data)
+        if opened:
+            _grant(tracking_no)
+            return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+        if wait is not None:
+            form.code.errors = [_too_many()]
+            return _refused(_status_page(req, status=429, access_form=form), wait)
     if form.code.data:
         form.code.errors = [_("That access code does not open this request.")]
     return _status_page(req, status=422, access_form=form)
@@ -376,10 +463,16 @@ def _look_up():
     form = TrackForm()
     if form.validate():
         number = form.tracking_no.data.strip().upper()
-        req = db.session.scalar(by_tracking_no(number)) if TRACKING_NO.match(number) else None
-        if req is not None and code_matches(req, form.code.data):
+        known = TRACKING_NO.match(number) is not None
+        req = db.session.scalar(by_tracking_no(number)) if known else None
+        # A number without a request counts too: the answers do not tell them apart.
+        opened, wait = _try_code(number if known else None, req, form.code.data)
+        if opened:
             _grant(number)
             return redirect(url_for("intake.status", tracking_no=number), code=303)
+        if wait is not None:
+            form.code.errors = [_too_many()]
+            return _refused(render("intake/track.html", form=form, status=429), wait)
         # Same message whether the number exists or not: nothing is revealed.
         form.code.errors = [_("No request matches this tracking number and access code.")]
     return render("intake/track.html", form=form, status=422)

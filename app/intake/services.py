@@ -62,12 +62,12 @@ def _filing_sql() -> tuple[sa.TextClause, sa.TextClause]:
         TrackingCounter.__table__,
     )
     request = typed_sql(
-        "INSERT INTO service_request (tracking_no, access_code_hash, submission_key, source, entry_id, building_id, "
-        "department_id, company_name, contact_name, phone, email, description, reply_lang, stage, consent_at, created_at, "
-        "updated_at, due_on, reopen_count) "
-        "VALUES (:tracking_no, :access_code_hash, :submission_key, :source, :entry_id, :building_id, :department_id, "
-        ":company_name, :contact_name, :phone, :email, :description, :reply_lang, :stage, :consent_at, :created_at, "
-        ":updated_at, :due_on, :reopen_count) "
+        "INSERT INTO service_request (tracking_no, access_code_hash, submission_key, submitter_hash, public_token, source, "
+        "entry_id, building_id, department_id, company_name, contact_name, phone, email, description, reply_lang, stage, "
+        "consent_at, created_at, updated_at, due_on, reopen_count) "
+        "VALUES (:tracking_no, :access_code_hash, :submission_key, :submitter_hash, :public_token, :source, :entry_id, "
+        ":building_id, :department_id, :company_name, :contact_name, :phone, :email, :description, :reply_lang, :stage, "
+        ":consent_at, :created_at, :updated_at, :due_on, :reopen_count) "
         "ON CONFLICT (submission_key) DO NOTHING RETURNING id",
         ServiceRequest.__table__,
     )
@@ -84,7 +84,9 @@ def next_tracking_no(year: int) -> str:
 
 def access_code_for(submission_key: str) -> str:
     """The access code of the request filed with this form token: derived (HMAC with
-    the secret key) so that a repeated submission of the same form can show it again."""
+    the secret key) so that a repeated submission of the same form, and the sender's
+    receipt mail (``announce_pending``), can show it again.  The key alone is not enough
+    to be shown it: see ``submitter_hash``."""
     digest = hmac.new(current_app.config["SECRET_KEY"].encode(), b"access:" + submission_key.encode(), hashlib.sha256).digest()
     value = int.from_bytes(digest[:8], "big")
     chars = []
@@ -111,13 +113,29 @@ def new_submission_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(24)).decode().rstrip("=")
 
 
+def new_public_token() -> str:
+    """The Open311 POST's ``token``: random, and nothing else is derived from it."""
+    return secrets.token_urlsafe(24)
+
+
+def submitter_hash(submission_key: str, submitter: str | None) -> str | None:
+    """Which session sent a form: an HMAC (secret key) of the form's key and the session's
+    own secret (its CSRF seed), stored with the request.  A second POST of the same form is
+    shown the access code only when it comes with the same session (a second click, a
+    reload); someone who merely knows the key (it is in the page's HTML) gets no code."""
+    if not submitter:
+        return None
+    message = b"submitter:" + submission_key.encode() + b":" + submitter.encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
+
+
 # --- filing ------------------------------------------------------------------------
 
 
 @dataclass
 class Filed:
     request_id: int
-    code: str
+    code: str | None  # None: the form was filed before from another session (no code for it)
     created: bool  # False: this form had already been submitted
     tracking_no: str
 
@@ -127,11 +145,14 @@ class Filed:
         return db.session.get(ServiceRequest, self.request_id)
 
 
-def submit_request(data: dict, files: list[StoredFile], submission_key: str, source: str = "web") -> Filed:
+def submit_request(data: dict, files: list[StoredFile], submission_key: str, source: str = "web",
+                   submitter: str | None = None, public_token: str | None = None) -> Filed:
     """File a request and commit.  ``data``: entry (a GuideEntry, or any row with ``id``,
     ``department_id`` and ``promised_days``; None for "something else"), building (with
     ``id``), company_name, contact_name, phone, email, description, reply_lang.
-    Idempotent per ``submission_key``: a second call returns the first request.
+    Idempotent per ``submission_key``: a second call returns the first request, with its
+    access code only if ``submitter`` (the sending session's secret) is the first call's.
+    ``public_token``: the Open311 token to store with the request.
 
     The transaction writes the year's counter, the request and its first event (and
     attachments) with Core statements, and nothing else: the receipt and the staff
@@ -152,6 +173,8 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
         tracking_no=tracking_no,
         access_code_hash=hash_code(code),
         submission_key=submission_key,
+        submitter_hash=submitter_hash(submission_key, submitter),
+        public_token=public_token,
         source=source,
         entry_id=entry.id if entry is not None else None,
         building_id=building.id,
@@ -176,10 +199,13 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
         db.session.rollback()
         for stored in files:
             delete_stored(stored.storage_name)
-        first_id, first_no = db.session.execute(
-            sa.select(ServiceRequest.id, ServiceRequest.tracking_no).where(ServiceRequest.submission_key == submission_key)
+        first_id, first_no, first_submitter = db.session.execute(
+            sa.select(ServiceRequest.id, ServiceRequest.tracking_no, ServiceRequest.submitter_hash)
+            .where(ServiceRequest.submission_key == submission_key)
         ).one()
-        return Filed(first_id, code, False, first_no)
+        mine = values["submitter_hash"] is not None and first_submitter is not None and hmac.compare_digest(
+            values["submitter_hash"], first_submitter)
+        return Filed(first_id, code if mine else None, False, first_no)
     # Parameters apart from the statement: the statement is not built again for each filing.
     event = {"request_id": request_id, "kind": "submitted", "public": True, "by_requester": True, "to_stage": "received",
              "department_id": department_id, "created_at": now, "body": ""}
