@@ -6,7 +6,7 @@ Requests filed through Open311 before this revision keep the token their client 
 form posted with it never shows their access code.
 
 Revision ID: a6fc6bf5de67
-Revises: f8b3d6a1c4e2
+Revises: f1507366a0d6
 Create Date: 2026-12-07 15:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = 'a6fc6bf5de67'
-down_revision = 'f8b3d6a1c4e2'
+down_revision = 'f1507366a0d6'
 branch_labels = None
 depends_on = None
 
