@@ -2,7 +2,7 @@
 
 Every setting can be overridden by an environment variable of the same name.  The
 defaults run a complete site on one machine: SQLite under ``instance/``, rate-limit
-counters in memory, no mail.  Production differs only where it must (secure cookies,
+counters in the database, no mail.  Production differs only where it must (secure cookies,
 HSTS) and is selected with ``LOUSHI_ENV=production`` (the default).
 """
 
@@ -77,7 +77,13 @@ class Config:
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'loushi.sqlite3'}"
         )
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
-        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Rate-limit counters: in Redis with REDIS_URL; else in the database (table
+        # rate_limit_counter; on SQLite in a file beside it, see app/core/ratelimit_store.py),
+        # so that every worker and every restart counts together.  ``memory://`` (one count
+        # per process) is for the test suite only.  RATELIMIT_DATABASE_URL puts the
+        # counters in another database.
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "database://"
+        self.RATELIMIT_DATABASE_URL = os.environ.get("RATELIMIT_DATABASE_URL") or None
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "loushi"
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
