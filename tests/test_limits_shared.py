@@ -209,3 +209,28 @@ def test_two_step_limit_holds_across_two_workers(app, server, counters, demo):
         status, _, html = client.post("/zh/login/two-step", {"code": totp_code(app, "admin@example.com"), "csrf_token": token})
         assert status == 429 and "尝试次数过多" in html, (status, server.log())
     _both_workers_answered(server, before)
+
+
+def test_database_counters_outlive_a_restart(app, demo, tmp_path):
+    """The counters are rows, not a worker's memory: a restarted server still refuses."""
+    store = _storage(app)
+    store.reset()
+    env = {"TRACK_LIMIT": f"{TRACK} per 10 minutes"}
+    first = start_gunicorn(app, tmp_path / "before", workers=2, env=env, name="before")
+    try:
+        client = Client(first.port)
+        token, _ = client.form("/zh/track")
+        attempt = {"tracking_no": "LS-2025-000001", "code": "ABCD-EFGH", "csrf_token": token}
+        assert [client.post("/zh/track", attempt)[0] for _ in range(TRACK)] == [422] * TRACK, first.log()
+    finally:
+        first.stop()
+    second = start_gunicorn(app, tmp_path / "after", workers=2, env=env, name="after")
+    try:
+        client = Client(second.port)
+        token, _ = client.form("/zh/track")
+        status, _, html = client.post("/zh/track", dict(attempt, csrf_token=token))
+        assert status == 429 and "尝试次数过多" in html, (status, second.log())
+    finally:
+        second.stop()
+        store.reset()
+        store.engine.dispose()
