@@ -58,6 +58,9 @@ def create_app(config=None) -> Flask:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
+    from .core.ratelimit_store import configure as configure_ratelimit_store
+
+    configure_ratelimit_store(app)  # database:// counters: which database (before init_app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Shanghai")
     login_manager.init_app(app)

@@ -2,7 +2,7 @@
 
 Every setting can be overridden by an environment variable of the same name.  The
 defaults run a complete site on one machine: SQLite under ``instance/``, rate-limit
-counters in memory, no mail.  Production differs only where it must (secure cookies,
+counters in the database, no mail.  Production differs only where it must (secure cookies,
 HSTS) and is selected with ``LOUSHI_ENV=production`` (the default).
 """
 
@@ -77,7 +77,13 @@ class Config:
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'loushi.sqlite3'}"
         )
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
-        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Rate-limit counters: in Redis with REDIS_URL; else in the database (table
+        # rate_limit_counter; on SQLite in a file beside it, see app/core/ratelimit_store.py),
+        # so that every worker and every restart counts together.  ``memory://`` (one count
+        # per process) is for the test suite only.  RATELIMIT_DATABASE_URL puts the
+        # counters in another database.
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "database://"
+        self.RATELIMIT_DATABASE_URL = os.environ.get("RATELIMIT_DATABASE_URL") or None
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX") or "loushi"
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -126,6 +132,14 @@ class Config:
         self.TOTP_REQUIRED_ROLES = tuple(
             r.strip() for r in (os.environ.get("TOTP_REQUIRED_ROLES") or "admin").split(",") if r.strip()
         )
+        # Sign-in: wrong passwords per account (from browsers without the account's device
+        # cookie) before each further try must wait BASE, 2×BASE, 4×BASE … seconds (at most
+        # MAX), counted over WINDOW seconds; the device cookie lasts DAYS (app/auth/throttle.py).
+        self.LOGIN_FREE_FAILURES = _int("LOGIN_FREE_FAILURES", 5)
+        self.LOGIN_DELAY_BASE_SECONDS = _int("LOGIN_DELAY_BASE_SECONDS", 1)
+        self.LOGIN_DELAY_MAX_SECONDS = _int("LOGIN_DELAY_MAX_SECONDS", 300)
+        self.LOGIN_FAILURE_WINDOW_SECONDS = _int("LOGIN_FAILURE_WINDOW_SECONDS", 24 * 3600)
+        self.LOGIN_DEVICE_COOKIE_DAYS = _int("LOGIN_DEVICE_COOKIE_DAYS", 365)
         self.EVENT_REGISTER_LIMIT = os.environ.get("EVENT_REGISTER_LIMIT") or "10 per hour"
         self.WALL_SENSITIVE_WORDS_FILE = os.environ.get("WALL_SENSITIVE_WORDS_FILE") or None
         # Links in e-mails sent outside a web request (commands, the API's workers).
@@ -152,8 +166,7 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT_PER_IP = "20 per 10 minutes"
-    LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
+    LOGIN_LIMIT_PER_IP = "20 per 10 minutes"  # sign-in POSTs per address, any account
     TWO_STEP_LIMIT = "5 per 10 minutes"  # wrong codes per account
     RESET_LIMIT = "5 per hour"  # "forgot password" requests per address and per IP
     TWO_STEP_PENDING_SECONDS = 300  # between the password and the code

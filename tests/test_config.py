@@ -17,7 +17,7 @@ def test_defaults_use_sqlite_under_instance_and_generate_a_kept_secret(tmp_path,
     first = Config(instance_path=tmp_path)
     assert first.SQLALCHEMY_DATABASE_URI == f"sqlite:///{tmp_path / 'loushi.sqlite3'}"
     assert first.UPLOAD_FOLDER == str(tmp_path / "uploads")
-    assert first.RATELIMIT_STORAGE_URI == "memory://"
+    assert first.RATELIMIT_STORAGE_URI == "database://"  # counters shared by every worker (no Redis)
     assert first.MAIL_SERVER is None
     key_file = tmp_path / "secret_key"
     assert key_file.exists() and len(first.SECRET_KEY) >= 40

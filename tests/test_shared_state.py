@@ -60,7 +60,8 @@ def two_servers(app, tmp_path_factory):
     import redis
 
     prefix = f"loushi-test-{os.getpid()}-{time.time_ns()}"
-    env = {"REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix, "TRACK_LIMIT": f"{TRACK_LIMIT} per 10 minutes"}
+    env = {"REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix, "TRACK_LIMIT": f"{TRACK_LIMIT} per 10 minutes",
+           "LOGIN_DELAY_BASE_SECONDS": "600"}  # the account's wait after 5 wrong passwords outlasts the test
     instance = tmp_path_factory.mktemp("two-servers")
     servers = []
     try:

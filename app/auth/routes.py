@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core import audit
@@ -18,6 +19,7 @@ from ..core.mail import deliver_after_commit
 from ..core.rendering import render
 from ..core.security import no_store
 from ..extensions import db, limiter, login_manager
+from . import throttle
 from .forms import CodeForm, ForgotForm, LoginForm, LogoutForm, NewPasswordForm
 from .models import User
 from .queries import normalize_email
@@ -53,11 +55,6 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _login_account_key() -> str:
-    # a keyed hash, not the address: Flask-Limiter logs the key of a breached limit
-    return "login-account:" + pseudonym(normalize_email(request.form.get("email", "")))
-
-
 def _failed(response) -> bool:
     return response.status_code != 303
 
@@ -70,9 +67,12 @@ def complete_sign_in(user: User, remember: bool, next_url: str | None, *, two_st
     db.session.commit()
     if needs_setup(user):
         flash(_("Your role requires two-step sign-in. Set it up now to continue."), "info")
-        return redirect(url_for("account.two_step"), code=303)
-    flash(_("You are signed in."), "success")
-    return redirect(next_url or url_for("council.dashboard"), code=303)
+        response = redirect(url_for("account.two_step"), code=303)
+    else:
+        flash(_("You are signed in."), "success")
+        response = redirect(next_url or url_for("council.dashboard"), code=303)
+    # This browser is now known to the account: strangers' wrong passwords do not hold it.
+    return throttle.set_device_cookie(response, user.email)
 
 
 def _blank_login():
@@ -90,14 +90,24 @@ def login():
     return _sign_in()
 
 
-# The rate limits sit on the POST handler: on the view they would be evaluated for every GET too.
+# The rate limit sits on the POST handler: on the view it would be evaluated for every GET too.
+# Per account, wrong passwords earn growing waits (app/auth/throttle.py), not a lockout.
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_account_key, deduct_when=_failed)
 def _sign_in():
     form = LoginForm()
     if form.validate():
+        subject = throttle.subject_for(form.email.data)
+        wait = throttle.wait_seconds(subject)
+        if wait:  # refused without looking at the password
+            form.password.errors.append(ngettext(
+                "Too many attempts to sign in to this account. Try again in %(num)d second.",
+                "Too many attempts to sign in to this account. Try again in %(num)d seconds.", wait))
+            response = render("auth/login.html", form=form, status=429)
+            response.headers["Retry-After"] = str(wait)
+            return response
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
+            throttle.record_success(subject)
             next_url = safe_next(form.next.data)
             if user.totp_enabled:
                 # The password was right; the session holds only this pending step
@@ -107,6 +117,7 @@ def _sign_in():
                                        "next": next_url or "", "at": int(time.time())}
                 return redirect(url_for("auth.two_step"), code=303)
             return complete_sign_in(user, bool(form.remember.data), next_url)
+        throttle.record_failure(subject)
         form.password.errors.append(_("The email or password is not correct."))
     return render("auth/login.html", form=form, status=422)
 

@@ -30,3 +30,15 @@ class AuditLog(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditLog {self.action} {self.target_type}:{self.target_id} by {self.actor_id}>"
+
+
+class RateLimitCounter(db.Model):
+    """One rate-limit counter (Flask-Limiter's fixed window) when no Redis is configured:
+    written by ``app.core.ratelimit_store.DatabaseStorage`` on its own connection, never
+    through the request's session.  ``expiry`` is a Unix time in seconds."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    expiry: Mapped[float] = mapped_column(sa.Float, index=True)
