@@ -2,7 +2,7 @@
 (``rate_limit_counter``: one row per Flask-Limiter fixed-window key).
 
 Revision ID: 591e51078b74
-Revises: f8b3d6a1c4e2
+Revises: a6fc6bf5de67
 Create Date: 2026-12-07 15:40:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '591e51078b74'
-down_revision = 'f8b3d6a1c4e2'
+down_revision = 'a6fc6bf5de67'
 branch_labels = None
 depends_on = None
 
