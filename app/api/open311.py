@@ -20,14 +20,15 @@ is a 404.  Names and descriptions are in Chinese by default, ``?lang=en`` gives 
 A service request id is the tracking number (LS-YYYY-NNNNNN).  Public read methods
 never return personal data: not the company, the contact's name, phone or e-mail.
 Only publicly listable requests (``intake.queries.publicly_listed``: about a guide
-entry that is not sensitive, and not opted out by the requester) are listed by
-``requests.json``; their ``description`` is the requester's own text with phone numbers
-and e-mail addresses removed.  Any other request is never listed, and its single GET
-answers with the service, department and text withheld (empty ``service_code``,
-``service_name`` and ``description``; the building's council as the agency; a
-``service_notice`` saying so): a client that filed it can still follow its status,
-while nobody learns what it is about.  The access code that opens a request's details
-on the website is never returned by the API.
+entry that is not sensitive, and not opted out by the requester) are read: they are
+the only ones ``requests.json`` lists, and their ``description`` is the requester's own
+text with phone numbers and e-mail addresses removed.  Any other request (sensitive,
+"something else", opted out) is answered by ``requests/<id>.json`` exactly as an
+unknown id: 404 ``service_request_id not found`` — the spec's answer for an id a client
+may not read, which every client handles, and it does not even tell that the request
+exists; its requester follows it on the website with the access code of the receipt.
+The access code that opens a request's details on the website is never returned by
+the API.
 
 API keys: ``flask --app wsgi create-api-key NAME`` prints a new key once; only its
 SHA-256 hash is stored."""
@@ -93,10 +94,6 @@ TEXT = {
     },
     "company_name": {"zh": "企业名称", "en": "Your company's name"},
     "company_name_help": {"zh": "2 至 120 个字符。不会公开。", "en": "2 to 120 characters. Never published."},
-    "withheld": {
-        "zh": "此诉求不公开展示（敏感事项或申请人选择不公开）：服务、部门和内容不予公开。",
-        "en": "This request is not listed publicly (a sensitive service, or the requester chose so): its service, department and text are withheld.",
-    },
     "reply_lang": {"zh": "答复语言", "en": "Reply in"},
     "reply_lang_help": {"zh": "默认中文。", "en": "Chinese when not given."},
 }
@@ -309,8 +306,8 @@ def _expected(req: ServiceRequest) -> str | None:
 def request_json(req: ServiceRequest, lang: str) -> dict:
     """One request for the public.  ``description`` is what the requester wrote (phone
     numbers and e-mail addresses removed) only when the request is publicly listable;
-    otherwise it is empty and the service and department are withheld too (see the
-    module's docstring)."""
+    otherwise it is empty and the service and department are withheld too (the read
+    methods answer only listable requests; this holds whoever calls it)."""
     listed = is_publicly_listed(req)
     with force_locale(lang):
         stage = str(STAGES.get(req.stage, req.stage))
@@ -328,7 +325,7 @@ def request_json(req: ServiceRequest, lang: str) -> dict:
         "service_code": service["service_code"],
         "description": redact_contacts(req.description) if listed else "",
         "agency_responsible": _agency(req, lang, withheld=not listed),
-        "service_notice": "" if listed else TEXT["withheld"][lang],
+        "service_notice": "",
         "requested_datetime": _iso(req.created_at),
         "updated_datetime": _iso(updated or req.created_at),
         "expected_datetime": _expected(req),
@@ -442,7 +439,8 @@ def list_requests(fmt: str):
 def get_request(service_request_id: str, fmt: str):
     _check(fmt)
     lang = _lang()
-    req = db.session.scalar(_requests_query().where(ServiceRequest.tracking_no == service_request_id))
+    # A request that may not be listed is not found, as an unknown id (see the module docstring).
+    req = db.session.scalar(_requests_query().where(ServiceRequest.tracking_no == service_request_id, publicly_listed()))
     if req is None:
         raise Open311Error(404, f"service_request_id not found: {service_request_id[:40]!r}")
     return _json([request_json(req, lang)], cache=60, lang=lang)
