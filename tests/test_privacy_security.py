@@ -106,7 +106,7 @@ def xlsx_text(body: bytes) -> str:
 
 def test_sensitive_opted_out_and_something_else_requests_never_listed_publicly_only_counted(app, client, guide):
     listed = file(client)
-    sensitive = file(client, service="labour-mediation", company_name="", description="员工对加班费计算有异议，希望在楼宇里调解。")
+    sensitive = file(client, service="labour-mediation", description="员工对加班费计算有异议，希望在楼宇里调解。")
     opted_out = file(client, service="fire-check", unlisted="y", description="32楼装修即将完工，想请消防顾问来看看。")
     other = file(client, service="other", description="大堂的快递柜经常满，午饭时间取件排长队。")
     hidden = (sensitive, opted_out, other)
