@@ -18,9 +18,17 @@ optional (we serve one jurisdiction, config ``OPEN311_JURISDICTION``); another v
 is a 404.  Names and descriptions are in Chinese by default, ``?lang=en`` gives English.
 
 A service request id is the tracking number (LS-YYYY-NNNNNN).  Public read methods
-never return personal data: not the company, the contact's name, phone or e-mail,
-and not the requester's own description either (see ``request_json``).  The access
-code that opens a request's details on the website is never returned by the API.
+never return personal data: not the company, the contact's name, phone or e-mail.
+Only publicly listable requests (``intake.queries.publicly_listed``: about a guide
+entry that is not sensitive, and not opted out by the requester) are read: they are
+the only ones ``requests.json`` lists, and their ``description`` is the requester's own
+text with phone numbers and e-mail addresses removed.  Any other request (sensitive,
+"something else", opted out) is answered by ``requests/<id>.json`` exactly as an
+unknown id: 404 ``service_request_id not found`` — the spec's answer for an id a client
+may not read, which every client handles, and it does not even tell that the request
+exists; its requester follows it on the website with the access code of the receipt.
+The access code that opens a request's details on the website is never returned by
+the API.
 
 API keys: ``flask --app wsgi create-api-key NAME`` prints a new key once; only its
 SHA-256 hash is stored."""
@@ -45,9 +53,9 @@ from ..core.timeutil import utcnow
 from ..core.workdays import SHANGHAI
 from ..extensions import csrf, db, limiter
 from ..guide.models import CATEGORIES, GuideEntry
-from ..intake.forms import normalize_phone, normalize_text
+from ..intake.forms import normalize_phone, normalize_text, redact_contacts
 from ..intake.models import OPEN_STAGES, REPLY_LANGS, STAGES, ApiKey, ServiceRequest
-from ..intake.queries import active_entry, building_by_slug, buildings
+from ..intake.queries import active_entry, building_by_slug, buildings, company_optional, is_publicly_listed, publicly_listed
 from ..intake.services import api_key_valid, create_api_key, new_public_token, new_submission_key, submit_request
 
 bp = Blueprint("open311", __name__, url_prefix="/api/open311/v2", cli_group=None)
@@ -271,9 +279,10 @@ def _status(req: ServiceRequest) -> str:
     return OPEN if req.stage in OPEN_STAGES else CLOSED
 
 
-def _agency(req: ServiceRequest, lang: str) -> str:
-    """The lead department, or the building's council while no department has it."""
-    if req.department is not None:
+def _agency(req: ServiceRequest, lang: str, withheld: bool = False) -> str:
+    """The lead department, or the building's council while no department has it (or
+    when the department is withheld: it would tell what a private request is about)."""
+    if req.department is not None and not withheld:
         return req.department.loc("name", lang).text
     council = req.building.council if req.building is not None else None
     if council is not None and council.loc("name", lang).text:
@@ -295,16 +304,17 @@ def _expected(req: ServiceRequest) -> str | None:
 
 
 def request_json(req: ServiceRequest, lang: str) -> dict:
-    """One request for the public.  ``description`` carries the service's name, not what
-    the requester wrote: that free text often holds names, phone numbers and company
-    details, and the requests list is public.  The requester reads their own text on the
-    website with their access code."""
+    """One request for the public.  ``description`` is what the requester wrote (phone
+    numbers and e-mail addresses removed) only when the request is publicly listable;
+    otherwise it is empty and the service and department are withheld too (the read
+    methods answer only listable requests; this holds whoever calls it)."""
+    listed = is_publicly_listed(req)
     with force_locale(lang):
         stage = str(STAGES.get(req.stage, req.stage))
     notes = stage
     if req.duplicate_of is not None:
         notes = TEXT["merged"][lang].format(stage=stage, other=req.duplicate_of.tracking_no)
-    service = service_json(req.entry, lang)
+    service = service_json(req.entry, lang) if listed else {"service_name": "", "service_code": ""}
     closed = _status(req) == CLOSED
     updated = (req.closed_at or req.resolved_at or req.updated_at) if closed else req.updated_at
     return {
@@ -313,8 +323,8 @@ def request_json(req: ServiceRequest, lang: str) -> dict:
         "status_notes": notes,
         "service_name": service["service_name"],
         "service_code": service["service_code"],
-        "description": service["service_name"],
-        "agency_responsible": _agency(req, lang),
+        "description": redact_contacts(req.description) if listed else "",
+        "agency_responsible": _agency(req, lang, withheld=not listed),
         "service_notice": "",
         "requested_datetime": _iso(req.created_at),
         "updated_datetime": _iso(updated or req.created_at),
@@ -372,7 +382,8 @@ def _attribute(order: int, code: str, datatype: str, required: bool, lang: str, 
 def service_definition(service_code: str, fmt: str):
     _check(fmt)
     lang = _lang()
-    if service_code != OTHER and db.session.scalar(active_entry(service_code)) is None:
+    entry = None if service_code == OTHER else db.session.scalar(active_entry(service_code))
+    if service_code != OTHER and entry is None:
         raise Open311Error(404, f"service_code not found: {service_code[:80]!r}")
     building_values = [(b.slug, b.loc("name", lang).text) for b in db.session.scalars(buildings())]
     return _json(
@@ -380,7 +391,7 @@ def service_definition(service_code: str, fmt: str):
             "service_code": service_code,
             "attributes": [
                 _attribute(1, "building", "singlevaluelist", True, lang, building_values),
-                _attribute(2, "company_name", "string", True, lang),
+                _attribute(2, "company_name", "string", not company_optional(entry), lang),
                 _attribute(3, "reply_lang", "singlevaluelist", False, lang, list(REPLY_LANGS.items())),
             ],
         },
@@ -397,7 +408,7 @@ def service_definition(service_code: str, fmt: str):
 def list_requests(fmt: str):
     _check(fmt)
     lang = _lang()
-    stmt = _requests_query()
+    stmt = _requests_query().where(publicly_listed())  # never a sensitive or opted-out request
     ids = _csv("service_request_id")
     if ids:  # spec: "This overrides all other arguments."
         stmt = stmt.where(ServiceRequest.tracking_no.in_(ids[:MAX_RESULTS]))
@@ -428,7 +439,8 @@ def list_requests(fmt: str):
 def get_request(service_request_id: str, fmt: str):
     _check(fmt)
     lang = _lang()
-    req = db.session.scalar(_requests_query().where(ServiceRequest.tracking_no == service_request_id))
+    # A request that may not be listed is not found, as an unknown id (see the module docstring).
+    req = db.session.scalar(_requests_query().where(ServiceRequest.tracking_no == service_request_id, publicly_listed()))
     if req is None:
         raise Open311Error(404, f"service_request_id not found: {service_request_id[:40]!r}")
     return _json([request_json(req, lang)], cache=60, lang=lang)
@@ -509,7 +521,7 @@ def create_request(fmt: str):
     elif len(description) > DESCRIPTION_MAX:
         errors.append(f"description is too long: at most {DESCRIPTION_MAX} characters")
     company = normalize_text(form.get("attribute[company_name]"))
-    if len(company) < 2 or len(company) > 120:
+    if (company or not company_optional(entry)) and (len(company) < 2 or len(company) > 120):
         errors.append("attribute[company_name] is required: 2 to 120 characters")
     contact = _contact_name(normalize_text(form.get("first_name")), normalize_text(form.get("last_name")))
     if len(contact) > 60:

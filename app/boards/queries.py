@@ -85,14 +85,16 @@ def monthly(building_id: int, bounds: list) -> sa.Select:
 
 
 def open_needs(building_id: int, limit: int = 10) -> tuple[sa.Select, sa.Select]:
-    """需求清单, anonymised: open requests (their service, stage and date only) and open
-    approved wishes (their published text)."""
+    """需求清单, anonymised: open requests that may be listed publicly (their service, stage
+    and date only; ``publicly_listed``: never a sensitive, "something else" or opted-out
+    one, which only count in the figures) and open approved wishes (their published text)."""
     from ..guide.models import GuideEntry
+    from ..intake.queries import publicly_listed
 
     requests = (
         sa.select(ServiceRequest.id, ServiceRequest.stage, ServiceRequest.created_at, GuideEntry.title_zh, GuideEntry.title_en)
-        .outerjoin(GuideEntry, GuideEntry.id == ServiceRequest.entry_id)
-        .where(ServiceRequest.building_id == building_id, ServiceRequest.stage.in_(OPEN_STAGES))
+        .join(GuideEntry, GuideEntry.id == ServiceRequest.entry_id)
+        .where(ServiceRequest.building_id == building_id, ServiceRequest.stage.in_(OPEN_STAGES), publicly_listed())
         .order_by(ServiceRequest.created_at.desc())
         .limit(limit)
     )

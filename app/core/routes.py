@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from ..extensions import db, limiter
 from .cache import cached
@@ -31,6 +31,13 @@ def _home():
     figures = db.session.execute(district_figures()).one()
     return render("core/home.html", figures=figures, requests=db.session.execute(request_figures()).one(),
                   wishes=db.session.execute(wall_figures()).one())
+
+
+@bp.route("/<lang:lang_code>/privacy")
+def privacy():
+    """The full personal-information notice: what is collected, who sees it, what is
+    public and when (the rule of ``app.intake.queries.publicly_listed``), how long."""
+    return cached("core.privacy", 1, lambda: render("core/privacy.html", retention_days=current_app.config["RETENTION_DAYS"]))
 
 
 @bp.route("/healthz")

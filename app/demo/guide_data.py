@@ -741,3 +741,12 @@ ENTRIES = [
             ("取件", "Collect", "凭取件码领取", "Collect with the code")],
            (1, 1), ("《快递暂行条例》", "Interim Regulations on Express Delivery")),
 ]
+
+# Services a person may not want colleagues to know about: their requests are never listed
+# publicly, only counted (the same slugs are marked by the migration 0a21a9868722).
+SENSITIVE = frozenset({
+    "labour-dispute-mediation", "legal-aid", "legal-clinic", "court-mediation", "workplace-rights",
+    "mental-health", "difficult-employee-aid",
+})
+for _row in ENTRIES:
+    _row["sensitive"] = _row["slug"] in SENSITIVE

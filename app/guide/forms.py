@@ -66,6 +66,7 @@ class EntryForm(Form):
     category = SelectField(_l("Category"), choices=choices(CATEGORIES.items()), validators=[DataRequired()], widget=ChoiceSelect())
     audience = SelectField(_l("Who it serves"), choices=choices(AUDIENCES.items()), validators=[DataRequired()], widget=ChoiceSelect())
     status = SelectField(_l("Status"), choices=choices(STATUSES.items()), validators=[DataRequired()], widget=ChoiceSelect())
+    sensitive = BooleanField(_l("Sensitive: requests for it are never listed publicly"))
     title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=160)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
     summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[DataRequired(), Length(max=1000)])

@@ -73,6 +73,9 @@ class GuideEntry(Bilingual, db.Model):
     category: Mapped[str] = mapped_column(sa.String(20), index=True)
     audience: Mapped[str] = mapped_column(sa.String(12))
     status: Mapped[str] = mapped_column(sa.String(12), default="active", index=True)
+    # Sensitive (labour disputes, legal aid, hardship aid, counselling…): requests for it are
+    # never listed on a public page, feed or API, only counted (intake.queries.publicly_listed).
+    sensitive: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     title_zh: Mapped[str] = mapped_column(sa.String(160))
     title_en: Mapped[str] = mapped_column(sa.String(200), default="")
     summary_zh: Mapped[str] = mapped_column(sa.Text, default="")

@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from ..core.forms import ChoiceSelect, Form, choice_values, choices
 from .models import REPLY_LANGS
@@ -65,6 +65,20 @@ def mask_phone(phone: str | None) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
+# Phone numbers and e-mail addresses typed inside free text (with spaces or dashes).
+_TEXT_CONTACTS = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail
+    r"|(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"  # mobile
+    r"|(?<!\d)0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{4}(?!\d)"  # landline with area code
+)
+
+
+def redact_contacts(text: str | None) -> str:
+    """``text`` with every phone number and e-mail address in it replaced by "***": what
+    a requester wrote, fit to be published (the Open311 ``description``)."""
+    return _TEXT_CONTACTS.sub("***", text or "")
+
+
 class Phone:
     message = _l("Enter a mobile number (11 digits, starting with 1) or a landline with its area code, e.g. 021-58880000.")
 
@@ -99,10 +113,26 @@ class Clean:
             raise ValidationError(_l("Please write at least %(num)d characters.", num=self.min_length))
 
 
+class CompanyUnlessPersonal:
+    """The company name is needed, except for a service about the employee personally
+    (the form's ``personal_services``: services for employees, sensitive services and
+    "something else", see ``queries.company_optional``); empty is then fine."""
+
+    message = _l("Enter your company's name.")
+
+    def __call__(self, form, field):
+        if normalize_text(field.data):
+            return
+        field.errors[:] = []
+        if form.service.data in getattr(form, "personal_services", ()):
+            raise StopValidation()  # optional here: no message, no further checks
+        raise StopValidation(self.message)
+
+
 class RequestForm(Form):
     service = SelectField(_l("Service"), validators=[InputRequired(message=_l("Choose a service, or “Something else”.")), KnownChoice(_l("Choose a service, or “Something else”."))], validate_choice=False)
     building = SelectField(_l("Building"), validators=[InputRequired(message=_l("Choose your building.")), KnownChoice(_l("Choose your building."))], validate_choice=False)
-    company_name = StringField(_l("Company name"), validators=[DataRequired(message=_l("Enter your company's name.")), Length(max=120), Clean(2)])
+    company_name = StringField(_l("Company name"), validators=[CompanyUnlessPersonal(), Length(max=120), Clean(2)])
     contact_name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=60), Clean(1)])
     phone = StringField(_l("Phone"), validators=[DataRequired(message=_l("Enter a phone number.")), Length(max=30), Phone()])
     email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254), Email(message=_l("Enter a valid e-mail address."), granular_message=False, check_deliverability=False)])
@@ -112,6 +142,7 @@ class RequestForm(Form):
     )
     attachments = MultipleFileField(_l("Attachments (optional)"))
     reply_lang = RadioField(_l("Reply to me in"), choices=choices(REPLY_LANGS.items()), default="zh")
+    unlisted = BooleanField(_l("Do not list publicly"))
     consent = BooleanField(
         _l("I agree that my details are used to handle this request as described above."),
         validators=[DataRequired(message=_l("Please agree to the notice so that we can handle your request."))],

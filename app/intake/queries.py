@@ -30,6 +30,32 @@ def requests_version() -> sa.Select:
     return sa.select(sa.func.count(ServiceRequest.id), sa.func.max(ServiceRequest.updated_at))
 
 
+# --- what may be listed publicly -------------------------------------------------------
+#
+# One rule for every public page, feed, screen, poster, export and API that lists requests
+# as items: a request is *publicly listable* only if it is about a guide entry (not
+# "something else"), that entry is not sensitive, and the requester did not tick "do not
+# list publicly".  Every other request still counts in the totals and rates.
+
+
+def publicly_listed():
+    """The WHERE condition of the publicly listable requests (works in any select of
+    ServiceRequest, no join needed: a NULL ``entry_id`` is never IN the subquery)."""
+    not_sensitive = sa.select(GuideEntry.id).where(GuideEntry.sensitive.is_(False))
+    return sa.and_(ServiceRequest.unlisted.is_(False), ServiceRequest.entry_id.in_(not_sensitive))
+
+
+def is_publicly_listed(req: ServiceRequest) -> bool:
+    """``publicly_listed()`` for a loaded request (the same rule, in Python)."""
+    return not req.unlisted and req.entry is not None and not req.entry.sensitive
+
+
+def company_optional(entry) -> bool:
+    """Whether a request for ``entry`` (None: "something else") may leave the company name
+    empty: services for employees personally, sensitive services and "something else"."""
+    return entry is None or bool(getattr(entry, "sensitive", False)) or getattr(entry, "audience", "") == "employee"
+
+
 def public_events(req: ServiceRequest) -> sa.Select:
     return sa.select(RequestEvent).where(RequestEvent.request_id == req.id, RequestEvent.public.is_(True)).order_by(RequestEvent.id)
 
@@ -39,10 +65,10 @@ def all_events(req: ServiceRequest) -> sa.Select:
 
 
 def service_choices() -> sa.Select:
-    """(slug, category, title_zh, title_en) of the active guide entries for the form's
-    service list, by category then title: columns only, no entry objects."""
+    """(slug, category, title_zh, title_en, audience, sensitive) of the active guide entries
+    for the form's service list, by category then title: columns only, no entry objects."""
     return (
-        sa.select(GuideEntry.slug, GuideEntry.category, GuideEntry.title_zh, GuideEntry.title_en)
+        sa.select(GuideEntry.slug, GuideEntry.category, GuideEntry.title_zh, GuideEntry.title_en, GuideEntry.audience, GuideEntry.sensitive)
         .where(GuideEntry.status == "active")
         .order_by(GuideEntry.category, GuideEntry.title_zh)
     )
@@ -54,9 +80,9 @@ def building_choices() -> sa.Select:
 
 def active_entry(slug: str) -> sa.Select:
     """The active guide entry a request is filed for, with what a filing reads of it
-    (its department, time limit and title); its lists and long texts stay unread."""
+    (its department, time limit, title, audience and sensitivity); its lists and long texts stay unread."""
     columns = load_only(GuideEntry.id, GuideEntry.slug, GuideEntry.status, GuideEntry.department_id, GuideEntry.promised_days,
-                        GuideEntry.title_zh, GuideEntry.title_en, raiseload=True)
+                        GuideEntry.title_zh, GuideEntry.title_en, GuideEntry.audience, GuideEntry.sensitive, raiseload=True)
     return sa.select(GuideEntry).options(columns).where(GuideEntry.slug == slug, GuideEntry.status == "active")
 
 

@@ -25,7 +25,7 @@ from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, ReopenForm, Requ
 from .models import EVENT_KINDS, REPLY_LANGS, STAGE_HINTS, STAGES
 from .queries import (
     active_entry, building_by_slug, building_choices, by_tracking_no, filing_targets, public_events, requests_version,
-    service_choices,
+    company_optional, service_choices,
 )
 from .services import IntakeError, add_info, code_matches, new_submission_key, rate, reopen, submit_request
 
@@ -107,15 +107,17 @@ def _refused(response, wait: int):
 
 def _request_form() -> RequestForm:
     form = RequestForm()
-    services, places, _digest = _choices()
+    services, places, _digest, personal = _choices()
     form.service.choices = services
     form.building.choices = places
+    form.personal_services = personal  # where the company name may stay empty
     form.reply_lang.choices = choices(REPLY_LANGS.items())
     return form
 
 
 def _choices():
-    """(services, buildings, digest of both): the form's lists in the current language,
+    """(services, buildings, digest of both, the service codes whose company name is
+    optional): the form's lists in the current language,
     remembered for a few seconds per process (``versions``): every form view and POST
     validation needs them; the digest versions the cached form page."""
     return versions.get(f"intake.choices.{current_lang()}", _choice_lists)
@@ -126,7 +128,8 @@ def _choice_lists():
     service_rows = db.session.execute(service_choices()).all()
     building_rows = db.session.execute(building_choices()).all()
     grouped: dict[str, list] = {}
-    for slug, category, title_zh, title_en in service_rows:
+    personal = frozenset(["other"] + [row.slug for row in service_rows if company_optional(row)])
+    for slug, category, title_zh, title_en, _audience, _sensitive in service_rows:
         grouped.setdefault(str(CATEGORIES.get(category, category)), []).append((slug, title_zh if zh or not title_en else title_en))
     services = {"": choices([("", _("Choose a service"))]), **{k: choices(v) for k, v in grouped.items()},
                 _("Not in the guide"): choices([("other", _("Something else"))])}
@@ -134,7 +137,7 @@ def _choice_lists():
         [("", _("Choose your building"))] + [(slug, name_zh if zh or not name_en else name_en) for slug, name_zh, name_en in building_rows]
     )
     digest = hashlib.sha256(repr((service_rows, building_rows)).encode("utf-8")).hexdigest()[:16]
-    return services, places, digest
+    return services, places, digest, personal
 
 
 def _field_context() -> dict:
@@ -145,6 +148,13 @@ def _field_context() -> dict:
             "description": _("What happened, what you need, and by when. At least 10 characters."),
             "phone": _("A mobile number or a landline with its area code."),
             "email": _("We send your tracking number and every reply here."),
+            "company_name": _("Not needed when the request is about you personally: services for employees "
+                              "(such as legal aid, mediation of a labour dispute or counselling) and “Something else”."),
+            "unlisted": _("Public pages list a request's service, stage and date, never your name, company or contact "
+                          "details; the open-data interface (Open311) also shows what you wrote, with phone numbers and "
+                          "e-mail addresses removed. Tick this and your request appears only in the totals. Sensitive "
+                          "services (legal aid, labour disputes, counselling, hardship aid and similar) and “Something "
+                          "else” are never listed anyway."),
         },
         "searchable_fields": {"service": _("Type to find a service")},
     }
@@ -194,6 +204,7 @@ def _file_request():
         {
             "entry": entry, "building": SimpleNamespace(id=target.building_id), "company_name": form.company_name.data, "contact_name": form.contact_name.data,
             "phone": form.phone.data, "email": form.email.data, "description": form.description.data, "reply_lang": form.reply_lang.data,
+            "unlisted": form.unlisted.data,
         },
         stored,
         key,
