@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, request, url_for
 
 from ..core.i18n import localized, localized_row
+from ..core.inputs import bounded_int, page_arg
 from ..extensions import csrf, db, limiter
 from ..guide.models import CATEGORIES, Department, GuideEntry
 from ..guide.queries import all_matches
@@ -189,11 +190,9 @@ def _material_text(row: dict, lang: str) -> str:
 
 
 def _page_args() -> tuple[int, int]:
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-        per_page = min(MAX_PER_PAGE, max(1, int(request.args.get("per_page", DEFAULT_PER_PAGE))))
-    except ValueError:
-        abort(400)
+    """Not a whole number: 400; out of range: clamped (a page beyond the last is empty)."""
+    page = page_arg(strict=True)
+    per_page = bounded_int(request.args.get("per_page"), default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE, strict=True)
     return page, per_page
 
 

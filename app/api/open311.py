@@ -140,7 +140,8 @@ def _http_error(error: HTTPException):
     headers = [(k, v) for k, v in error.get_headers() if k.lower() == "allow"]
     if code == 429:
         headers.append(("Retry-After", "60"))
-    return error_response(code, HTTP_DESCRIPTIONS.get(code, error.description or "Bad request."), headers)
+    description = getattr(error, "api_description", None) or HTTP_DESCRIPTIONS.get(code, error.description or "Bad request.")
+    return error_response(code, description, headers)
 
 
 @bp.errorhandler(Open311Error)
