@@ -9,7 +9,6 @@ service app, a lobby kiosk):
     POST requests.json                  file a request (needs an ``api_key``)
     GET  requests/<service_request_id>.json
     GET  tokens/<token>.json            the request filed with a POST's token
-
     GET  discovery.json                 the spec's service discovery document
 
 JSON and XML: every path ends in the spec's format extension, ``.json`` or ``.xml`` (any
@@ -19,9 +18,8 @@ other format is a 400 error).  XML follows the shapes of the spec's examples
 Errors always have the spec's shape, ``[{"code": 404, "description": "…"}]`` or
 ``<errors><error><code>404</code><description>…</description></error></errors>``, with
 the HTTP status 400 (bad input), 403 (missing or wrong ``api_key``) or 404 (no such
-thing).  ``jurisdiction_id`` is
-optional (we serve one jurisdiction, config ``OPEN311_JURISDICTION``); another value
-is a 404.  Names and descriptions are in Chinese by default, ``?lang=en`` gives English.
+thing).  ``jurisdiction_id`` is optional (we serve one jurisdiction, config
+``OPEN311_JURISDICTION``); another value is a 404.  Names and descriptions are in Chinese by default, ``?lang=en`` gives English.
 
 A service request id is the tracking number (LS-YYYY-NNNNNN).  Public read methods
 never return personal data: not the company, the contact's name, phone or e-mail,
