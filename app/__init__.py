@@ -81,6 +81,9 @@ def create_app(config=None) -> Flask:
     init_i18n(app)
     init_security(app)
     init_errors(app)
+    from .core.inputs import init_inputs
+
+    init_inputs(app)  # after htmx (request class) and i18n, before the blueprints (int converter)
     from .core.logsafe import install_log_filters
 
     install_log_filters()  # no access codes, one-time tokens or result rows in any log

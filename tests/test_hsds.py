@@ -118,3 +118,76 @@ def test_search_and_filters(client, guide):
 def test_index_documents_the_extension(client):
     index = client.get("/api/hsds/").get_json()
     assert index["version"] == "3.0" and "x_loushi" in index["x_loushi"]["description"]
+
+
+# --- modified_after and organization search (issue 16, item 12) ---------------------------
+
+
+def _set_updated(app, slug: str, moment: datetime) -> None:
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.guide.models import GuideEntry
+
+    with app.app_context():
+        db.session.execute(sa.update(GuideEntry).where(GuideEntry.slug == slug).values(updated_at=moment))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_services_modified_after(client, guide, app):
+    from datetime import timezone
+
+    for slug in ("hukou", "fire-check", "tax-setup", "parking-pass", "body-mention", "food-licence", "zh-only"):
+        _set_updated(app, slug, datetime(2026, 1, 1, tzinfo=timezone.utc))
+    _set_updated(app, "hukou", datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc))
+    _set_updated(app, "fire-check", datetime(2026, 6, 1, 2, 0, tzinfo=timezone.utc))
+
+    def slugs(value: str) -> set[str]:
+        response = client.get("/api/hsds/services", query_string={"modified_after": value, "per_page": 100})
+        assert response.status_code == 200, (value, response.get_data(as_text=True))
+        page = response.get_json()
+        assert page["total_items"] == len(page["contents"])
+        return {s["x_loushi"]["slug"] for s in page["contents"]}
+
+    assert slugs("2026-05-31T00:00:00Z") == {"hukou", "fire-check"}
+    assert slugs("2026-06-01T08:00:00Z") == {"hukou"}
+    assert slugs("2026-06-01T16:00:00+08:00") == {"hukou"}  # = 08:00 UTC
+    assert slugs("2026-06-01T09:30:00+08:00") == {"hukou", "fire-check"}  # = 01:30 UTC
+    assert slugs("2026-06-01T10:00:00+08:00") == {"hukou"}  # = 02:00 UTC: strictly after
+    assert slugs("2026-06-01T01:00:00") == {"hukou", "fire-check"}  # no offset: UTC, as HSDS times are
+    assert slugs("2026-06-01") == {"hukou", "fire-check"}  # a date is its midnight
+    assert slugs("2026-07-01T00:00:00Z") == set()
+    assert len(slugs("")) == 7  # empty = not given
+    # the last_modified each service shows agrees with the filter
+    newest = client.get("/api/hsds/services?modified_after=2026-06-01T08:00:00Z").get_json()["contents"][0]
+    assert newest["last_modified"] == "2026-06-01T12:00:00.000Z"
+    validator = _validator("service_with_definitions.json")
+    assert not _errors(validator, newest)
+
+
+def test_an_invalid_modified_after_is_a_400(client, guide):
+    for value in ("yesterday", "2026-13-01T00:00:00Z", "1e30", "2026-06-01T25:00", "\x00"):
+        response = client.get("/api/hsds/services", query_string={"modified_after": value})
+        assert response.status_code == 400, value
+        assert response.get_json()["code"] == 400
+
+
+def test_organizations_search(client, guide):
+    def codes(search: str, lang: str = "zh") -> set[str]:
+        page = client.get("/api/hsds/organizations", query_string={"search": search, "per_page": 100, "lang": lang}).get_json()
+        assert page["total_items"] == len(page["contents"])
+        return {o["x_loushi"]["code"] for o in page["contents"]}
+
+    assert codes("派出所") == {"police"}
+    assert codes("police", "en") == {"police"}
+    assert codes("POLICE STATION") == {"police"}  # any case, either language whatever lang= says
+    assert codes("消防") == {"fire"}
+    assert codes("talent") == {"talent"}  # the code
+    assert codes("不存在的部门") == set()
+    assert codes("%") == set() and codes("_") == set()  # LIKE wildcards are plain text
+    assert len(codes("")) == 18
+    found = client.get("/api/hsds/organizations", query_string={"search": "消防"}).get_json()
+    validator = _validator("service_with_definitions.json", "organization")
+    assert found["contents"] and not _errors(validator, found["contents"][0])
+    assert found["contents"][0]["name"] == "浦东新区消防救援支队陆家嘴消防救援站"

@@ -449,7 +449,7 @@ INVALID_POSTS = [
     ({"description": "很长" * 1001}, "description is too long"),
     ({"address_id": None}, "location not provided"),
     ({"address_id": None, "lat": "31.2336", "long": "121.5055"}, "location not provided"),
-    ({"address_id": None, "address_string": "银城中路 501 号"}, "location not provided"),
+    ({"address_id": None, "address_string": "银城中路 999 号"}, "address_string is not a known building"),
     ({"address_id": "no-such-building"}, "not a known building"),
     ({"attribute[building]": "jin-mao-tower"}, "different buildings"),
     ({"phone": "12345"}, "phone is not a valid number"),
@@ -475,10 +475,10 @@ def test_several_problems_are_reported_together(client, api_key, app):
     assert len(response.get_json()) == 3
 
 
-def test_formats_other_than_json_are_refused(client, api_key, app):
+def test_formats_other_than_json_and_xml_are_refused(client, api_key, app):
     for method, path in [
-        ("get", "/services.xml"), ("get", "/services/hukou.xml"), ("get", "/requests.xml"), ("post", "/requests.xml"),
-        ("get", "/requests/LS-2026-000001.xml"), ("get", "/tokens/abc.xml"), ("get", "/services.csv"),
+        ("get", "/services.csv"), ("get", "/services/hukou.yaml"), ("get", "/requests.html"), ("post", "/requests.csv"),
+        ("get", "/requests/LS-2026-000001.txt"), ("get", "/tokens/abc.XML"), ("get", "/discovery.rss"),
     ]:
         data = form(api_key) if method == "post" else None
         response = getattr(client, method)(f"{BASE}{path}", data=data)
@@ -625,10 +625,11 @@ def test_openapi_document_lists_every_route_and_validates(app, api_client):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert method.lower() in doc["paths"][path], (path, method)
     open311_paths = {p for p in doc["paths"] if p.startswith(BASE)}
-    assert open311_paths == {
+    json_paths = {
         f"{BASE}/services.json", f"{BASE}/services/{{service_code}}.json", f"{BASE}/requests.json",
-        f"{BASE}/requests/{{service_request_id}}.json", f"{BASE}/tokens/{{token}}.json",
+        f"{BASE}/requests/{{service_request_id}}.json", f"{BASE}/tokens/{{token}}.json", f"{BASE}/discovery.json",
     }
+    assert open311_paths == json_paths | {path.removesuffix(".json") + ".xml" for path in json_paths}
     post = doc["paths"][f"{BASE}/requests.json"]["post"]
     assert list(post["requestBody"]["content"]) == ["application/x-www-form-urlencoded"]
     assert set(post["responses"]) >= {"201", "400", "403", "404"}
@@ -669,3 +670,194 @@ def test_responses_match_the_openapi_schemas(client, api_client, api_key):
             assert not [e.message for e in validator.iter_errors(instance)], name
     bad = dict(requests_[0], status="pending")
     assert list(_component_validator(doc, "ServiceRequest").iter_errors(bad))
+
+
+# --- XML (the spec's .xml format) ----------------------------------------------------------
+
+from xml.etree import ElementTree as ET  # noqa: E402  (the tests parse what the API writes)
+
+
+def xml_of(response, root: str) -> ET.Element:
+    """The parsed document, after checking its content type, declaration and root."""
+    assert response.content_type == "text/xml; charset=utf-8", response.get_data(as_text=True)
+    body = response.get_data()
+    assert body.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    document = ET.fromstring(body)  # noqa: S314 (our own answer, in a test)
+    assert document.tag == root
+    return document
+
+
+def fields(element: ET.Element) -> dict:
+    """The children of a flat element as {tag: text}, "" for an empty element."""
+    return {child.tag: child.text or "" for child in element}
+
+
+def assert_xml_error(response, status: int, *fragments: str) -> None:
+    assert response.status_code == status, response.get_data(as_text=True)
+    errors = xml_of(response, "errors")
+    assert len(errors) >= 1 and all(e.tag == "error" for e in errors)
+    for error in errors:
+        assert list(fields(error)) == ["code", "description"]
+        assert fields(error)["code"] == str(status)
+    text = " ".join(fields(e)["description"] for e in errors)
+    for fragment in fragments:
+        assert fragment in text
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def test_services_and_definition_in_xml_match_the_json_field_by_field(client, guide, app):
+    for lang in ("zh", "en"):
+        as_json = client.get(f"{BASE}/services.json?lang={lang}").get_json()
+        services = xml_of(client.get(f"{BASE}/services.xml?lang={lang}"), "services")
+        assert [s.tag for s in services] == ["service"] * len(as_json)
+        for element, expected in zip(services, as_json):
+            assert [c.tag for c in element][:3] == ["service_code", "service_name", "description"]  # the spec's order
+            assert fields(element) == {k: _as_text(v) for k, v in expected.items()}
+    hukou = fields(xml_of(client.get(f"{BASE}/services.xml"), "services")[0])
+    assert set(hukou) == SPEC_SERVICE_FIELDS and hukou["metadata"] == "true" and hukou["type"] == "realtime"
+
+    definition = xml_of(client.get(f"{BASE}/services/hukou.xml?lang=en"), "service_definition")
+    assert [c.tag for c in definition] == ["service_code", "attributes"]
+    assert definition.findtext("service_code") == "hukou"
+    attributes = definition.find("attributes")
+    assert [a.tag for a in attributes] == ["attribute"] * 3
+    building = attributes[0]
+    assert SPEC_ATTRIBUTE_FIELDS <= {c.tag for c in building}
+    assert (building.findtext("code"), building.findtext("datatype"), building.findtext("required")) == ("building", "singlevaluelist", "true")
+    assert building.findtext("order") == "1" and building.findtext("variable") == "true"
+    values = {v.findtext("key"): v.findtext("name") for v in building.find("values")}
+    assert values["shanghai-tower"] == building_texts(app, "shanghai-tower")["name_en"]
+    reply_lang = attributes[2]
+    assert [fields(v) for v in reply_lang.find("values")] == [{"key": "zh", "name": "中文"}, {"key": "en", "name": "English"}]
+    assert reply_lang.findtext("required") == "false"
+
+
+def test_post_requests_xml_and_read_it_back_in_xml(client, api_key, app):
+    response = client.post(f"{BASE}/requests.xml", data=form(api_key))
+    assert response.status_code == 201
+    created = xml_of(response, "service_requests")
+    assert [c.tag for c in created] == ["request"]
+    values = fields(created[0])
+    assert set(values) == SPEC_CREATED_FIELDS
+    tracking_no = values["service_request_id"]
+    assert TRACKING.match(tracking_no) and values["account_id"] == "" and values["token"]
+    assert response.headers["Location"].endswith(f"{BASE}/requests/{tracking_no}.xml")
+
+    one = xml_of(client.get(f"{BASE}/requests/{tracking_no}.xml"), "service_requests")
+    as_json = client.get(f"{BASE}/requests/{tracking_no}.json").get_json()[0]
+    assert [c.tag for c in one] == ["request"]
+    assert [c.tag for c in one[0]][:3] == ["service_request_id", "status", "status_notes"]  # the spec's order
+    assert fields(one[0]) == {k: _as_text(v) for k, v in as_json.items()}
+    assert fields(one[0])["status"] == "open" and fields(one[0])["address_id"] == "shanghai-tower"
+    assert fields(one[0])["zipcode"] == "" and fields(one[0])["lat"] == ""  # absent values: empty elements
+
+    listing = xml_of(client.get(f"{BASE}/requests.xml?status=open"), "service_requests")
+    assert [fields(r)["service_request_id"] for r in listing] == [tracking_no]
+    text = client.get(f"{BASE}/requests.xml").get_data(as_text=True)
+    for private in (COMPANY, PHONE, FIRST_NAME, DESCRIPTION):
+        assert private not in text
+
+    token = xml_of(client.get(f"{BASE}/tokens/{values['token']}.xml"), "service_requests")
+    assert [fields(r) for r in token] == [{"service_request_id": tracking_no, "token": values["token"]}]
+
+
+def test_errors_in_xml_have_the_spec_shape(client, api_key, app):
+    assert_xml_error(client.get(f"{BASE}/requests/LS-2000-000000.xml"), 404, "service_request_id not found")
+    assert_xml_error(client.get(f"{BASE}/services/no-such-thing.xml"), 404, "service_code not found")
+    assert_xml_error(client.get(f"{BASE}/tokens/nope.xml"), 404, "token not found")
+    assert_xml_error(client.get(f"{BASE}/requests.xml?status=pending"), 400, "status must be open or closed")
+    assert_xml_error(client.post(f"{BASE}/requests.xml", data=form("wrong-key")), 403, "api_key")
+    several = client.post(f"{BASE}/requests.xml", data=form(api_key, description="短", phone="123"))
+    assert_xml_error(several, 400, "description is required", "phone is not a valid number")
+    assert len(xml_of(several, "errors")) == 2
+    assert_xml_error(client.get(f"{BASE}/no-such-resource.xml"), 404)  # a routing error, in the asked format
+    assert_xml_error(client.get(f"{BASE}/requests/LS%00.xml"), 400, "control characters")
+    assert request_count(app) == 0
+
+
+def test_xml_text_is_escaped_not_concatenated(client, api_key, app):
+    """Markup in a name stays text: the document still parses and gives the text back."""
+    from app.guide.models import GuideEntry
+
+    tricky = '<b>&amp;</b> "A & B" <![CDATA[x]]> ]]> \x01'
+    with app.app_context():
+        entry = db.session.scalar(sa.select(GuideEntry).where(GuideEntry.slug == "hukou"))
+        entry.title_zh = tricky
+        db.session.commit()
+        db.session.remove()
+    services = xml_of(client.get(f"{BASE}/services.xml"), "services")
+    names = [s.findtext("service_name") for s in services]
+    assert tricky.replace("\x01", "") in names  # XML 1.0 cannot carry U+0001 at all: dropped
+
+
+def test_discovery_in_both_formats(client, api_client, guide):
+    as_json = client.get(f"{BASE}/discovery.json").get_json()
+    assert set(as_json) == {"changeset", "contact", "key_service", "endpoints"}
+    (endpoint,) = as_json["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"].endswith("/api/open311/v2") and endpoint["type"] == "production"
+    assert endpoint["formats"] == ["text/xml", "application/json"]
+    doc = api_client.get("/api/openapi.json").get_json()
+    assert not [e.message for e in _component_validator(doc, "Discovery").iter_errors(as_json)]
+
+    document = xml_of(client.get(f"{BASE}/discovery.xml"), "discovery")
+    assert [c.tag for c in document] == ["changeset", "contact", "key_service", "endpoints"]
+    assert document.findtext("changeset") == as_json["changeset"]
+    xml_endpoint = document.find("endpoints/endpoint")
+    assert xml_endpoint.findtext("url") == endpoint["url"]
+    assert [f.text for f in xml_endpoint.find("formats")] == ["text/xml", "application/json"]
+
+
+# --- address_string --------------------------------------------------------------------------
+
+
+def test_address_string_is_matched_to_a_building(client, api_key, app):
+    tower = building_texts(app, "shanghai-tower")
+    for address_string in (tower["name_zh"], tower["name_en"].upper(), f"  {tower['address_zh']} ", tower["address_en"],
+                           f"{tower['name_zh']}（{tower['address_zh']}）", f"{tower['name_zh']} 52 楼", "银城中路501号"):
+        created = file_request(client, api_key, address_id=None, address_string=address_string)
+        listed = client.get(f"{BASE}/requests/{created['service_request_id']}.json").get_json()[0]
+        assert listed["address_id"] == "shanghai-tower", address_string
+    jin_mao = building_texts(app, "jin-mao-tower")
+    created = file_request(client, api_key, address_id=None, address_string=jin_mao["name_en"])
+    assert client.get(f"{BASE}/requests/{created['service_request_id']}.json").get_json()[0]["address_id"] == "jin-mao-tower"
+    # address_id, when given, decides
+    created = file_request(client, api_key, address_id="ifc", address_string=jin_mao["name_en"])
+    assert client.get(f"{BASE}/requests/{created['service_request_id']}.json").get_json()[0]["address_id"] == "ifc"
+
+
+def test_an_unknown_or_ambiguous_address_string_is_a_spec_400(client, api_key, app):
+    before = request_count(app)
+    assert_spec_error(client.post(f"{BASE}/requests.json", data=form(api_key, address_id=None, address_string="火星大道 1 号")),
+                      400, "address_string is not a known building")
+    assert_xml_error(client.post(f"{BASE}/requests.xml", data=form(api_key, address_id=None, address_string="Nowhere Tower")),
+                     400, "address_string is not a known building")
+    both = f"{building_texts(app, 'shanghai-tower')['name_zh']} {building_texts(app, 'jin-mao-tower')['name_zh']}"
+    assert_spec_error(client.post(f"{BASE}/requests.json", data=form(api_key, address_id=None, address_string=both)),
+                      400, "address_string matches several buildings")
+    assert_spec_error(client.post(f"{BASE}/requests.json", data=form(api_key, address_id=None, address_string="   ")),
+                      400, "location not provided")
+    assert request_count(app) == before
+
+
+def test_json_answers_still_validate_after_the_xml_work(client, api_client, api_key):
+    doc = api_client.get("/api/openapi.json").get_json()
+    created = client.post(f"{BASE}/requests.json", data=form(api_key, address_id=None, address_string="上海中心大厦")).get_json()
+    assert not list(_component_validator(doc, "ServiceRequestCreated").iter_errors(created[0]))
+    listed = client.get(f"{BASE}/requests.json").get_json()
+    assert listed and not [e.message for r in listed for e in _component_validator(doc, "ServiceRequest").iter_errors(r)]
+    for path in ("/services.xml", "/requests.xml", "/discovery.xml", "/services/{service_code}.xml", "/tokens/{token}.xml"):
+        operation = doc["paths"][BASE + path]["get"]
+        assert list(operation["responses"]["200"]["content"]) == ["text/xml"]
+        assert operation["responses"]["404" if "{" in path else "400"]["content"]["text/xml"]["schema"]["xml"]["name"] == "errors"
+    post = doc["paths"][f"{BASE}/requests.xml"]["post"]
+    assert post["responses"]["201"]["content"]["text/xml"]["schema"]["xml"]["name"] == "service_requests"
+    assert "address_string" in doc["components"]["schemas"]["CreateServiceRequest"]["properties"]
+    assert "Not supported" not in doc["components"]["schemas"]["CreateServiceRequest"]["properties"]["address_string"]["description"]

@@ -10,6 +10,7 @@ and ``x_loushi`` always carries both)."""
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from datetime import datetime, time, timezone
 
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, request, url_for
 
 from ..core.i18n import localized, localized_row
+from ..core.inputs import bounded_int, page_arg
 from ..extensions import csrf, db, limiter
 from ..guide.models import CATEGORIES, Department, GuideEntry
 from ..guide.queries import all_matches
@@ -189,12 +191,26 @@ def _material_text(row: dict, lang: str) -> str:
 
 
 def _page_args() -> tuple[int, int]:
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-        per_page = min(MAX_PER_PAGE, max(1, int(request.args.get("per_page", DEFAULT_PER_PAGE))))
-    except ValueError:
-        abort(400)
+    """Not a whole number: 400; out of range: clamped (a page beyond the last is empty)."""
+    page = page_arg(strict=True)
+    per_page = bounded_int(request.args.get("per_page"), default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE, strict=True)
     return page, per_page
+
+
+def _modified_after() -> datetime | None:
+    """``modified_after`` (HSDS API): an ISO 8601 date-time; a bare one is UTC, as HSDS's
+    own times are.  Anything else is a 400."""
+    raw = (request.args.get("modified_after") or "").strip()
+    if not raw:
+        return None
+    raw = re.sub(r" (\d\d:?\d\d)$", r"+\1", raw)  # an unencoded "+08:00" arrives as " 08:00"
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        abort(400, description="modified_after must be an ISO 8601 date-time such as 2026-01-01T00:00:00Z")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
 
 
 def _paginated(stmt: sa.Select, render) -> dict:
@@ -255,6 +271,9 @@ def services():
     if organization_id:
         ids = [d for d, in db.session.execute(sa.select(Department.id)) if hsds_id("organization", d) == organization_id]
         stmt = stmt.where(GuideEntry.department_id.in_(ids or [-1]))
+    modified_after = _modified_after()
+    if modified_after is not None:
+        stmt = stmt.where(GuideEntry.updated_at > modified_after)
     stmt = stmt.order_by(GuideEntry.id)
     full = request.args.get("full", "false").lower() == "true"
     return _json(_paginated(stmt, lambda e: service_json(e, lang) if full else _service_basic(e, lang)))
@@ -276,7 +295,13 @@ def service(service_id: str):
 @limiter.limit("120 per minute")
 def organizations():
     lang = _lang()
-    return _json(_paginated(sa.select(Department).order_by(Department.id), lambda d: organization_json(d, lang)))
+    stmt = sa.select(Department).order_by(Department.id)
+    search = request.args.get("search", "")[:200].strip()
+    if search:  # a plain substring of the names, short names or code, either language
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = (Department.name_zh, Department.name_en, Department.short_zh, Department.short_en, Department.code)
+        stmt = stmt.where(sa.or_(*(column.ilike(pattern, escape="\\") for column in columns)))
+    return _json(_paginated(stmt, lambda d: organization_json(d, lang)))
 
 
 @bp.route("/organizations/<organization_id>")

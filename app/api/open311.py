@@ -9,13 +9,17 @@ service app, a lobby kiosk):
     POST requests.json                  file a request (needs an ``api_key``)
     GET  requests/<service_request_id>.json
     GET  tokens/<token>.json            the request filed with a POST's token
+    GET  discovery.json                 the spec's service discovery document
 
-JSON only: the spec's format suffix is kept in the paths and ``.xml`` (or any other
-format) is answered with a 400 error.  Errors always have the spec's shape,
-``[{"code": 404, "description": "…"}]``, with the HTTP status 400 (bad input), 403
-(missing or wrong ``api_key``) or 404 (no such thing).  ``jurisdiction_id`` is
-optional (we serve one jurisdiction, config ``OPEN311_JURISDICTION``); another value
-is a 404.  Names and descriptions are in Chinese by default, ``?lang=en`` gives English.
+JSON and XML: every path ends in the spec's format extension, ``.json`` or ``.xml`` (any
+other format is a 400 error).  XML follows the shapes of the spec's examples
+(``<services><service>…``, ``<service_definition>``, ``<service_requests><request>…``,
+``<discovery>``) and is built with ``xml.etree`` from the same dictionaries as the JSON.
+Errors always have the spec's shape, ``[{"code": 404, "description": "…"}]`` or
+``<errors><error><code>404</code><description>…</description></error></errors>``, with
+the HTTP status 400 (bad input), 403 (missing or wrong ``api_key``) or 404 (no such
+thing).  ``jurisdiction_id`` is optional (we serve one jurisdiction, config
+``OPEN311_JURISDICTION``); another value is a 404.  Names and descriptions are in Chinese by default, ``?lang=en`` gives English.
 
 A service request id is the tracking number (LS-YYYY-NNNNNN).  Public read methods
 never return personal data: not the company, the contact's name, phone or e-mail.
@@ -36,6 +40,8 @@ SHA-256 hash is stored."""
 from __future__ import annotations
 
 import re
+import unicodedata
+import xml.etree.ElementTree as ET  # nosec B405 - only builds documents, never parses one
 from datetime import datetime, time, timedelta, timezone
 
 import click
@@ -68,6 +74,8 @@ MAX_RESULTS = 1000  # spec: "first 1000 requests returned"
 WINDOW_DAYS = 90  # spec: the default window, and the widest start_date..end_date span
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000  # as the web form (the spec allows up to 4,000)
 DUE_TIME = time(18, 0)  # a due date means "by the end of that working day", Shanghai time
+FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+CHANGESET = "2026-12-07T00:00:00+08:00"  # discovery: when this API last changed
 READ_LIMIT = "120 per minute"
 POST_LIMIT = "30 per minute"
 
@@ -111,10 +119,59 @@ class Open311Error(Exception):
 # --- responses and errors -----------------------------------------------------------
 
 
-def _json(payload, status: int = 200, cache: int | None = None, lang: str | None = None):
-    """UTF-8 JSON (spec: ``application/json; charset=utf-8``), readable Chinese."""
-    body = current_app.json.dumps(payload, ensure_ascii=False)
-    response = current_app.response_class(body + "\n", status=status, content_type="application/json; charset=utf-8")
+# XML: the element of each item of a list, named as in the spec's examples.
+XML_ITEMS = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
+             "values": "value", "endpoints": "endpoint", "formats": "format"}
+# Characters XML 1.0 cannot carry at all (even escaped): dropped from the text.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value) -> str | None:
+    if value is None:
+        return None  # an empty element, as the spec's examples show absent values
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return XML_INVALID.sub("", str(value))
+
+
+def _xml_fill(element: ET.Element, value) -> None:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _xml_fill(ET.SubElement(element, key), child)
+    elif isinstance(value, list):
+        item = XML_ITEMS.get(element.tag, "item")
+        for child in value:
+            _xml_fill(ET.SubElement(element, item), child)
+    else:
+        element.text = _xml_text(value)
+
+
+def to_xml(payload, root: str) -> bytes:
+    """``payload`` (what the JSON answer holds) as a GeoReport v2 XML document whose root
+    element is ``root``; ElementTree escapes every text."""
+    element = ET.Element(root)
+    _xml_fill(element, payload)
+    return ET.tostring(element, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _format() -> str:
+    """The format of this request: the route's ``<fmt>``, or (a URL that matched no
+    route) the path's extension; JSON unless it is XML."""
+    fmt = (request.view_args or {}).get("fmt")
+    if fmt is None:
+        fmt = request.path.rsplit(".", 1)[-1] if "." in request.path.rsplit("/", 1)[-1] else "json"
+    return "xml" if fmt == "xml" else "json"
+
+
+def _json(payload, status: int = 200, cache: int | None = None, lang: str | None = None, root: str = "service_requests"):
+    """UTF-8 JSON (spec: ``application/json; charset=utf-8``), readable Chinese; or, for a
+    ``.xml`` path, the same payload as XML under ``root``."""
+    fmt = _format()
+    if fmt == "xml":
+        body = to_xml(payload, root)
+    else:
+        body = current_app.json.dumps(payload, ensure_ascii=False) + "\n"
+    response = current_app.response_class(body, status=status, content_type=FORMATS[fmt])
     response.headers["Cache-Control"] = f"public, max-age={cache}" if cache else "no-store"
     response.headers["Access-Control-Allow-Origin"] = "*"
     if lang:
@@ -123,7 +180,7 @@ def _json(payload, status: int = 200, cache: int | None = None, lang: str | None
 
 
 def error_response(status: int, description: str, headers=None):
-    response = _json([{"code": status, "description": description}], status=status)
+    response = _json([{"code": status, "description": description}], status=status, root="errors")
     for name, value in headers or ():
         if name.lower() != "content-type":
             response.headers[name] = value
@@ -148,7 +205,8 @@ def _http_error(error: HTTPException):
     headers = [(k, v) for k, v in error.get_headers() if k.lower() == "allow"]
     if code == 429:
         headers.append(("Retry-After", "60"))
-    return error_response(code, HTTP_DESCRIPTIONS.get(code, error.description or "Bad request."), headers)
+    description = getattr(error, "api_description", None) or HTTP_DESCRIPTIONS.get(code, error.description or "Bad request.")
+    return error_response(code, description, headers)
 
 
 @bp.errorhandler(Open311Error)
@@ -197,8 +255,8 @@ def _lang() -> str:
 
 def _check(fmt: str) -> None:
     """The format suffix and the optional jurisdiction_id of every method."""
-    if fmt != "json":
-        raise Open311Error(400, f"format not supported: {fmt[:20]!r}; this server answers only .json")
+    if fmt not in FORMATS:
+        raise Open311Error(400, f"format not supported: {fmt[:20]!r}; this server answers .json and .xml")
     jurisdiction = (request.values.get("jurisdiction_id") or "").strip()
     if jurisdiction and jurisdiction != current_app.config.get("OPEN311_JURISDICTION", DEFAULT_JURISDICTION):
         raise Open311Error(404, f"jurisdiction_id not found: {jurisdiction[:100]!r}")
@@ -359,7 +417,7 @@ def services(fmt: str):
     entries = db.session.scalars(
         sa.select(GuideEntry).where(GuideEntry.status == "active").order_by(GuideEntry.category, GuideEntry.slug)
     ).all()
-    return _json([service_json(e, lang) for e in entries] + [service_json(None, lang)], cache=300, lang=lang)
+    return _json([service_json(e, lang) for e in entries] + [service_json(None, lang)], cache=300, lang=lang, root="services")
 
 
 def _attribute(order: int, code: str, datatype: str, required: bool, lang: str, values=None) -> dict:
@@ -397,6 +455,7 @@ def service_definition(service_code: str, fmt: str):
         },
         cache=300,
         lang=lang,
+        root="service_definition",
     )
 
 
@@ -458,7 +517,65 @@ def token_lookup(token: str, fmt: str):
     return _json([{"service_request_id": tracking_no, "token": token}])
 
 
+def discovery_json() -> dict:
+    """The spec's service discovery document (one production endpoint, both formats)."""
+    return {
+        "changeset": CHANGESET,
+        "contact": "楼事通 Loushi: the OpenAPI document of this API is at " + url_for("openapi.document", _external=True),
+        "key_service": "API keys are issued by the site's administrators (flask --app wsgi create-api-key NAME).",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0],
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+
+
+@bp.route("/discovery.<fmt>")
+@limiter.limit(READ_LIMIT)
+def discovery(fmt: str):
+    _check(fmt)
+    return _json(discovery_json(), cache=3600, root="discovery")
+
+
 # --- filing a request -------------------------------------------------------------------
+
+
+def _address_key(text: str) -> str:
+    """What is compared when matching an address_string: full-width forms folded (NFKC),
+    case folded, white space and punctuation dropped, so "上海中心大厦（陆家嘴环路501号）",
+    "Shanghai Tower, 501 Yincheng Middle Road" and "shanghai tower" find their building."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+
+
+def building_from_address(address_string: str) -> Building:
+    """The one building that ``address_string`` names: its name or street address (zh or
+    en, or both as ``address`` shows them) exactly; failing that, a string holding its
+    name ("上海中心大厦 52 楼") or the end of its street address ("银城中路501号" for
+    "浦东新区银城中路 501 号").  An Open311 400 when no building or several match."""
+    wanted = _address_key(address_string)
+    exact, near = {}, {}
+    for building in db.session.scalars(buildings()):
+        names = {_address_key(n or "") for n in (building.name_zh, building.name_en)} - {""}
+        addresses = {_address_key(a or "") for a in (building.address_zh, building.address_en)} - {""}
+        shown = {_address_key(_address(building, lang)) for lang in ("zh", "en")}
+        if wanted in names | addresses | shown:
+            exact[building.id] = building
+        elif any(len(name) >= 2 and name in wanted for name in names) or (
+            len(wanted) >= 4 and any(address.endswith(wanted) for address in addresses)
+        ):
+            near[building.id] = building
+    found = exact or near
+    if not wanted or not found:
+        raise Open311Error(400, f"address_string is not a known building: {address_string[:80]!r}; see the service definition for the buildings")
+    if len(found) > 1:
+        raise Open311Error(400, f"address_string matches several buildings: {address_string[:80]!r}; send address_id instead")
+    return next(iter(found.values()))
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -499,20 +616,25 @@ def create_request(fmt: str):
         if entry is None:
             raise Open311Error(404, f"service_code not found: {service_code[:80]!r}")
 
-    # Location: our "addresses" are the buildings, identified by their slug.
+    # Location: our "addresses" are the buildings, identified by their slug, or named
+    # (address_string) by their name or street address in either language.
     address_id = (form.get("address_id") or "").strip()
     building_attr = (form.get("attribute[building]") or "").strip()
     if address_id and building_attr and address_id != building_attr:
         raise Open311Error(400, "address_id and attribute[building] name different buildings")
     slug = address_id or building_attr
-    if not slug:
+    address_string = normalize_text(form.get("address_string"))
+    if slug:
+        building = db.session.scalar(building_by_slug(slug))
+        if building is None:
+            raise Open311Error(400, f"address_id is not a known building: {slug[:80]!r}")
+    elif address_string:
+        building = building_from_address(address_string)
+    else:
         raise Open311Error(
-            400, "location not provided: send the building's key (see the service definition) as address_id or attribute[building]; "
-            "lat/long and address_string are not supported"
+            400, "location not provided: send the building's key (see the service definition) as address_id or attribute[building], "
+            "or its name or street address as address_string; lat/long are not supported"
         )
-    building = db.session.scalar(building_by_slug(slug))
-    if building is None:
-        raise Open311Error(400, f"address_id is not a known building: {slug[:80]!r}")
 
     errors = []
     description = normalize_text(form.get("description"))
@@ -538,7 +660,7 @@ def create_request(fmt: str):
     if reply_lang not in REPLY_LANGS:
         errors.append("attribute[reply_lang] must be zh or en")
     if errors:
-        return _json([{"code": 400, "description": text} for text in errors], status=400)
+        return _json([{"code": 400, "description": text} for text in errors], status=400, root="errors")
 
     filed = submit_request(
         {
@@ -559,7 +681,7 @@ def create_request(fmt: str):
         status=201,
         lang=lang,
     )
-    response.headers["Location"] = url_for("open311.get_request", service_request_id=req.tracking_no, fmt="json", _external=True)
+    response.headers["Location"] = url_for("open311.get_request", service_request_id=req.tracking_no, fmt=fmt, _external=True)
     return response
 
 

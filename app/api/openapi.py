@@ -141,6 +141,30 @@ SCHEMAS = {
             "token": {"type": "string", "description": "Also returned (the id is assigned at once); see GET /tokens/{token}.json."},
         },
     },
+    "Discovery": {
+        "type": "object",
+        "description": "GeoReport v2 service discovery.",
+        "required": ["changeset", "contact", "key_service", "endpoints"],
+        "properties": {
+            "changeset": DATE_TIME,
+            "contact": {"type": "string"},
+            "key_service": {"type": "string"},
+            "endpoints": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["specification", "url", "changeset", "type", "formats"],
+                    "properties": {
+                        "specification": {"type": "string", "format": "uri"},
+                        "url": {"type": "string", "format": "uri"},
+                        "changeset": DATE_TIME,
+                        "type": {"type": "string", "enum": ["production", "test"]},
+                        "formats": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            },
+        },
+    },
     "TokenResult": {
         "type": "object",
         "required": ["service_request_id", "token"],
@@ -148,7 +172,10 @@ SCHEMAS = {
     },
     "CreateServiceRequest": {
         "type": "object",
-        "description": "Form fields of POST requests.json (GeoReport v2). Send the building as `address_id` or `attribute[building]`.",
+        "description": (
+            "Form fields of POST requests.json (GeoReport v2). Send the building as `address_id` or `attribute[building]`, "
+            "or name it in `address_string`."
+        ),
         "required": ["api_key", "service_code", "description", "attribute[company_name]"],
         "properties": {
             "api_key": {"type": "string", "description": "The client's key (`flask create-api-key NAME`)."},
@@ -165,7 +192,13 @@ SCHEMAS = {
             "email": {"type": "string", "format": "email"},
             "lat": {"type": "string", "description": "Not supported: use address_id."},
             "long": {"type": "string", "description": "Not supported: use address_id."},
-            "address_string": {"type": "string", "description": "Not supported: use address_id."},
+            "address_string": {
+                "type": "string",
+                "description": (
+                    "The building's name or street address, in Chinese or English (as `address` shows it, or a part that names "
+                    "one building). Used when address_id is not given; no building or several → 400."
+                ),
+            },
             "media_url": {"type": "string", "description": "Ignored."},
             "device_id": {"type": "string", "description": "Ignored."},
             "account_id": {"type": "string", "description": "Ignored."},
@@ -226,19 +259,64 @@ SCHEMAS = {
 PARAMETERS = {
     "jurisdiction_id": _query("jurisdiction_id", "Optional: this server serves one jurisdiction; another value is a 404."),
     "lang": _query("lang", "Language of names and descriptions.", {"type": "string", "enum": ["zh", "en"], "default": "zh"}),
-    "page": _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1}),
+    "page": _query("page", "Page number, from 1 (beyond 10000 reads as 10000: an empty page).", {"type": "integer", "minimum": 1, "default": 1}),
     "per_page": _query("per_page", "Items per page.", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
 }
 
 RESPONSES = {
-    "BadRequest": _ok("Bad input, or a format other than .json.", _ref("schemas", "Errors")),
+    "BadRequest": _ok("Bad input, or a format other than .json and .xml.", _ref("schemas", "Errors")),
     "Forbidden": _ok("Missing or invalid api_key.", _ref("schemas", "Errors")),
     "NotFound": _ok("No such resource, service_code, request, token or jurisdiction_id.", _ref("schemas", "Errors")),
     "TooManyRequests": _ok("Rate limit reached; retry after a minute.", _ref("schemas", "Errors")),
 }
 
 
+# GeoReport v2 XML: the root element of each answer (and of its list items).
+XML_ROOTS = {
+    "open311ListServices": ("services", "service"),
+    "open311ServiceDefinition": ("service_definition", None),
+    "open311ListRequests": ("service_requests", "request"),
+    "open311CreateRequest": ("service_requests", "request"),
+    "open311GetRequest": ("service_requests", "request"),
+    "open311Token": ("service_requests", "request"),
+    "open311Discovery": ("discovery", None),
+}
+
+
+def _as_xml(operation: dict) -> dict:
+    """The ``.xml`` twin of a ``.json`` operation: the same parameters; every answer is
+    GeoReport v2 XML (``text/xml``) with the shape the ``xml`` objects name."""
+    root, item = XML_ROOTS[operation["operationId"]]
+    twin = dict(operation, operationId=operation["operationId"] + "Xml", summary=operation["summary"] + " (XML)")
+    responses = {}
+    for status, response in operation["responses"].items():
+        if "$ref" in response:
+            response = {"description": RESPONSES[response["$ref"].rsplit("/", 1)[1]]["description"],
+                        "content": {"application/json": {"schema": _ref("schemas", "Errors")}}}
+        schema = response["content"]["application/json"]["schema"]
+        if status.startswith("2"):
+            xml_schema = dict(schema, xml={"name": root, **({"wrapped": True} if item else {})})
+            if item:
+                xml_schema["items"] = dict(schema["items"], xml={"name": item})
+        else:
+            xml_schema = {"type": "array", "xml": {"name": "errors", "wrapped": True}, "items": {**_ref("schemas", "Error"), "xml": {"name": "error"}}}
+        responses[status] = {"description": response["description"], "content": {"text/xml": {"schema": xml_schema}}}
+    twin["responses"] = responses
+    return twin
+
+
+def _with_xml(paths: dict) -> dict:
+    both = dict(paths)
+    for path, operations in paths.items():
+        both[path.removesuffix(".json") + ".xml"] = {method: _as_xml(op) for method, op in operations.items()}
+    return both
+
+
 def _open311_paths() -> dict:
+    return _with_xml(_open311_json_paths())
+
+
+def _open311_json_paths() -> dict:
     common = [_ref("parameters", "jurisdiction_id"), _ref("parameters", "lang")]
     tags = ["Open311 GeoReport v2"]
     return {
@@ -290,6 +368,12 @@ def _open311_paths() -> dict:
                 "responses": {"200": _ok("The request.", {"type": "array", "minItems": 1, "maxItems": 1, "items": _ref("schemas", "ServiceRequest")}), **_errors(400, 404, 429)},
             }
         },
+        f"{O311}/discovery.json": {
+            "get": {
+                "tags": tags, "operationId": "open311Discovery", "summary": "Service discovery: the endpoint and its formats",
+                "responses": {"200": _ok("The discovery document.", _ref("schemas", "Discovery")), **_errors(400, 429)},
+            }
+        },
         f"{O311}/tokens/{{token}}.json": {
             "get": {
                 "tags": tags, "operationId": "open311Token", "summary": "The request filed with a POST's token",
@@ -317,10 +401,11 @@ def _hsds_paths() -> dict:
                 "parameters": [
                     _query("search", "Full-text search (Chinese and English)."),
                     _query("organization_id", "Only this organization's services."),
+                    _query("modified_after", "Only services whose last_modified is later (ISO 8601 date-time; no offset = UTC). Invalid → 400.", DATE_TIME),
                     _query("full", "true: every service fully nested.", {"type": "string", "enum": ["true", "false"], "default": "false"}),
                     _ref("parameters", "page"), _ref("parameters", "per_page"), lang,
                 ],
-                "responses": {"200": _ok("A page of services.", _ref("schemas", "HSDSPage")), "400": {"description": "Bad page or per_page."}},
+                "responses": {"200": _ok("A page of services.", _ref("schemas", "HSDSPage")), "400": {"description": "Bad page, per_page or modified_after."}},
             }
         },
         f"{HSDS}/services/{{service_id}}": {
@@ -333,7 +418,10 @@ def _hsds_paths() -> dict:
         f"{HSDS}/organizations": {
             "get": {
                 "tags": tags, "operationId": "hsdsListOrganizations", "summary": "The departments as HSDS organizations",
-                "parameters": [_ref("parameters", "page"), _ref("parameters", "per_page"), lang],
+                "parameters": [
+                    _query("search", "Only organizations whose name, short name or code (Chinese or English) contains this text."),
+                    _ref("parameters", "page"), _ref("parameters", "per_page"), lang,
+                ],
                 "responses": {"200": _ok("A page of organizations.", _ref("schemas", "HSDSPage")), "400": {"description": "Bad page or per_page."}},
             }
         },
@@ -356,8 +444,9 @@ def openapi_document() -> dict:
             "version": API_VERSION,
             "summary": "Open311 GeoReport v2 for the one-stop intake; the service guide as Open Referral HSDS 3.0.",
             "description": (
-                "JSON only. Texts are Chinese by default; `lang=en` gives English. Open311 errors have the GeoReport "
-                f"shape `[{{\"code\": 404, \"description\": \"…\"}}]`; the jurisdiction_id is `{jurisdiction}`. "
+                "Open311 answers JSON (`.json`) or GeoReport v2 XML (`.xml`); HSDS answers JSON. Texts are Chinese by "
+                "default; `lang=en` gives English. Open311 errors have the GeoReport shape "
+                f"`[{{\"code\": 404, \"description\": \"…\"}}]` (in XML `<errors><error>…`); the jurisdiction_id is `{jurisdiction}`. "
                 "Public reads never contain personal data. Rate limited per client address."
             ),
         },

@@ -40,6 +40,7 @@ def handle_http_error(error: HTTPException):
         log.error("incident %s: %s %s", incident, request.method, request.path, exc_info=original)
         db.session.rollback()
     title, message = MESSAGES[code]
+    message = getattr(error, "page_message", None) or message  # a more specific 400 (app/core/inputs.py)
     if _wants_json():
         response = jsonify(error=str(title), code=code, incident=incident)
         response.status_code = code

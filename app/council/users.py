@@ -45,6 +45,7 @@ from ..auth.services import (
 from ..boards.models import COUNCIL_ROLES
 from ..core.forms import choices
 from ..core.i18n import current_lang
+from ..core.inputs import page_arg
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render
 from ..extensions import db
@@ -88,10 +89,7 @@ class UserFilters:
 
 def _filters() -> UserFilters:
     args = request.args
-    try:
-        page = min(max(1, int(args.get("page", "1"))), USER_MAX_PAGE)
-    except ValueError:
-        page = 1
+    page = page_arg(maximum=USER_MAX_PAGE)
     role = args.get("role", "")
     status = args.get("status", "")
     return UserFilters(

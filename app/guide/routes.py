@@ -6,6 +6,7 @@ from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext as _
 
 from ..core.forms import choices
+from ..core.inputs import page_arg
 from ..core.cache import cached, versions
 from ..core.qr import qr_svg
 from ..core.rendering import render
@@ -26,10 +27,7 @@ def _version():
 
 def _filters() -> GuideFilters:
     args = request.args
-    try:
-        page = int(args.get("page", "1"))
-    except ValueError:
-        page = 1
+    page = page_arg()
     category = args.get("category", "")
     audience = args.get("audience", "")
     return GuideFilters(
@@ -37,7 +35,7 @@ def _filters() -> GuideFilters:
         dept=args.get("dept", "")[:40],
         category=category if category in CATEGORIES else "",
         audience=audience if audience in ("enterprise", "employee") else "",
-        page=max(page, 1),
+        page=page,
     )
 
 

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from ..auth.permissions import STAFF_ROLES, can, permission_required, register, require
 from ..core.forms import choices
+from ..core.inputs import page_arg
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render, wants_fragment
 from ..core.workdays import SHANGHAI
@@ -75,10 +76,7 @@ def _today():
 
 def _filters() -> QueueFilters:
     args = request.args
-    try:
-        page = max(1, int(args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_arg()
     stage = args.get("stage", "open")
     return QueueFilters(
         stage=stage if stage in STAGES or stage in ("open", "all") else "open",
@@ -124,7 +122,7 @@ def index():
 def bulk_assign():
     form = BulkAssignForm()
     form.department.choices = _department_choices()
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:100]
+    ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit() and len(i) < 10][:100]
     if not form.validate() or not ids:
         flash(_("Choose at least one request and a department."), "error")
         return redirect(url_for("intake_staff.index"), code=303)

@@ -127,7 +127,7 @@ def dismiss_wish_reports(wish_id: int):
 @permission_required("wall.moderate")
 def bulk():
     action = request.form.get("action")
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:200]
+    ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit() and len(i) < 10][:200]
     if action not in ("approve", "reject", "hide") or not ids:
         flash(_("Choose wishes and an action."), "error")
         return redirect(url_for("wall_manage.index"), code=303)

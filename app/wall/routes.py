@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, TimestampSigner
 from ..core.cache import cached, per_visitor, row_version, versions
 from ..core.forms import choices
 from ..core.identity import browser_key, current_person
+from ..core.inputs import page_arg
 from ..core.rendering import render, wants_fragment
 from ..core.security import no_store
 from ..extensions import db, limiter
@@ -44,10 +45,7 @@ def _browser_limit_key() -> str:
 
 
 def _filters() -> WallFilters:
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_arg()
     sort = request.args.get("sort", "new")
     return WallFilters(building=request.args.get("building", "")[:80], sort=sort if sort in SORTS else "new", page=page)
 
