@@ -124,7 +124,7 @@ def test_five_images_each_allowed_but_too_many_pixels_together_are_refused(app, 
     assert count_requests(app) == 0 and _stored_files(tmp_path / "uploads") == []
 
 
-def test_per_request_cap_in_english_and_from_the_config(upload_dir, app, monkeypatch, no_decoding):
+def test_per_request_cap_in_english_and_from_the_config(upload_dir, app, monkeypatch, decodes):
     monkeypatch.setitem(app.config, "UPLOAD_MAX_PIXELS_PER_REQUEST", 2_000_000)
     files = [file_storage(bilevel_png(1000, 1000), f"p{i}.png") for i in range(3)]
     errors = validate_many(files)
@@ -133,9 +133,10 @@ def test_per_request_cap_in_english_and_from_the_config(upload_dir, app, monkeyp
         assert str(errors[0].message) == (
             "Together the photos have 3 megapixels; at most 2 megapixels can be sent at once. "
             "Please attach fewer or smaller photos.")
-    assert no_decoding == []
-    # Two of them fit: nothing is refused.
+    assert decodes == []  # refused before any image was decoded
+    # Two of them fit: nothing is refused, and each is decoded once.
     assert validate_many(files[:2]) == []
+    assert len(decodes) == 2
 
 
 def test_the_add_information_form_has_the_same_caps(app, client, guide, tmp_path, monkeypatch):  # noqa: F811
