@@ -94,7 +94,7 @@ class Config:
         # image (larger ones are scaled down); see docs/security/uploads.md.
         self.UPLOAD_MAX_PIXELS = _int("UPLOAD_MAX_PIXELS", 25_000_000)
         self.UPLOAD_MAX_PIXELS_PER_REQUEST = _int("UPLOAD_MAX_PIXELS_PER_REQUEST", 80_000_000)
-        self.UPLOAD_MAX_STORED_PIXELS = _int("UPLOAD_MAX_STORED_PIXELS", 4096 * 4096)
+        self.UPLOAD_MAX_STORED_PIXELS = _int("UPLOAD_MAX_STORED_PIXELS", 25_000_000)
         # China's public holidays and make-up working days for due dates (JSON; the
         # packaged table covers 2025 and 2026: app/core/data/holidays-cn.json).
         self.HOLIDAYS_FILE = os.environ.get("HOLIDAYS_FILE") or None

@@ -1,6 +1,7 @@
 """Uploads benchmark: what validating and storing a form's images costs one worker.
 
     .venv/bin/python bench/uploads_bench.py [--source PATH] [--only NAME ...] [--rounds N]
+                                            [--set UPLOAD_MAX_STORED_PIXELS=25000000 ...]
 
 Samples are generated in memory (then written to a temporary folder so that every
 measurement can run in a fresh subprocess): the attack of issue 16 (five valid
@@ -95,7 +96,7 @@ def make_samples(folder: Path, names: list[str]) -> None:
             key = (kind, size, fmt)
             if key not in made:
                 img = (_drawing if kind == "drawing" else _photo)(size, seed=len(made))
-                made[key] = _encode(img, fmt, **({"quality": 90} if fmt == "JPEG" else {}))
+                made[key] = _encode(img, fmt, **({"quality": 85 if size[0] < 5000 else 50} if fmt == "JPEG" else {}))
                 del img
             ext = "png" if fmt == "PNG" else "jpg"
             (folder / f"{name}-{index}.{ext}").write_bytes(made[key])
@@ -127,7 +128,7 @@ def peak_rss_kb() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def child(name: str, folder: Path, source: str | None) -> dict:
+def child(name: str, folder: Path, source: str | None, settings: dict[str, int]) -> dict:
     from flask import Flask
     from flask_babel import Babel
     from werkzeug.datastructures import FileStorage
@@ -135,6 +136,7 @@ def child(name: str, folder: Path, source: str | None) -> dict:
     uploads = _load_uploads(source)
     app = Flask("uploads_bench")
     app.config.update(UPLOAD_FOLDER=str(folder / "stored"), UPLOAD_MAX_BYTES=5 * 1024 * 1024, UPLOAD_MAX_FILES=5)
+    app.config.update(settings)
     Babel(app)
     paths = sorted(folder.glob(f"{name}-*"))
     blobs = [(p.name, p.read_bytes()) for p in paths]
@@ -162,14 +164,17 @@ def main() -> None:
     parser.add_argument("--source", help="another copy of app/core/uploads.py to measure")
     parser.add_argument("--only", nargs="*", choices=sorted(SCENARIOS), help="scenarios to run")
     parser.add_argument("--rounds", type=int, default=1, help="runs per scenario (the median is printed)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="an integer config value for the app (UPLOAD_MAX_PIXELS=…)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, Path(args.folder), args.source)))
+        settings = {key: int(value) for key, value in (item.split("=", 1) for item in args.set)}
+        print(json.dumps(child(args.child, Path(args.folder), args.source, settings)))
         return
     names = args.only or list(SCENARIOS)
-    label = args.source or "app/core/uploads.py"
+    label = (args.source or "app/core/uploads.py") + "".join(f" {item}" for item in args.set)
     print(f"uploads bench: {label}")
     with tempfile.TemporaryDirectory(prefix="uploads-bench-") as tmp:
         folder = Path(tmp)
@@ -181,6 +186,8 @@ def main() -> None:
                 command = [sys.executable, __file__, "--child", name, "--folder", str(folder)]
                 if args.source:
                     command += ["--source", args.source]
+                for item in args.set:
+                    command += ["--set", item]
                 result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)  # nosec B603
                 if result.returncode != 0:
                     print(f"{name}: failed\n{result.stderr[-2000:]}")

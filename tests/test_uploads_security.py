@@ -91,6 +91,7 @@ def test_the_per_file_message_in_english_and_without_a_name(upload_dir, no_decod
 
 
 def test_the_per_file_cap_comes_from_the_config_and_pillow_agrees(upload_dir, app, monkeypatch, no_decoding):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", Image.MAX_IMAGE_PIXELS)  # restored afterwards
     monkeypatch.setitem(app.config, "UPLOAD_MAX_PIXELS", 1_000_000)
     errors = validate_many([file_storage(bilevel_png(1001, 1000), "scan.png")])
     assert [e.code for e in errors] == [uploads.IMAGE_TOO_LARGE]

@@ -56,9 +56,13 @@ MAX_IMAGE_PIXELS = 25_000_000
 # phone photos fit, five 6300×6300 PNGs (198 MP) do not.
 MAX_REQUEST_PIXELS = 80_000_000
 # The stored picture (``UPLOAD_MAX_STORED_PIXELS``): larger ones are scaled down keeping
-# their shape (a cap on the area, not on the long side, so a long screenshot of a chat
-# stays readable).
-MAX_STORED_PIXELS = 4096 * 4096
+# their shape (a cap on the area, not on the long side, so that a long screenshot of a
+# chat stays readable); JPEGs at least twice as large each way are decoded at 1/2, 1/4
+# or 1/8 scale.  By default it equals the per-file cap, so nothing accepted is
+# resampled: measured (bench/uploads_bench.py), scaling a 25 MP PNG down to 16.8 MP
+# (4096×4096) took as long as encoding the difference saves and raised the peak memory
+# from about 100 MB to 240 MB.
+MAX_STORED_PIXELS = MAX_IMAGE_PIXELS
 # PNG output is written with ``optimize`` (slow: zlib level 9 and more) only up to this.
 PNG_OPTIMIZE_PIXELS = 4_000_000
 # Pillow's own decompression-bomb check (in ``Image.open`` and GIF frame parsing) uses
@@ -463,11 +467,18 @@ def _reduced(size: tuple[int, int], limit: int) -> tuple[int, int]:
 
 def _reencode_image(data: bytes, ext: str) -> tuple[bytes, str, str, str]:
     """Decode ``data`` once (its header was checked by ``image_size``) and write it
-    again without metadata, at most ``max_stored_pixels`` large."""
+    again without metadata, at most ``max_stored_pixels`` large.
+
+    Memory: the decoded image, plus the scaled-down copy when it is larger than the
+    stored cap; turning it upright happens in place (``exif_transpose``'s copy of an
+    upright image would double the peak for nothing).
+    """
     out_ext = _IMAGE_FORMATS[ext][1]
     stored_limit = max_stored_pixels()
+    out = io.BytesIO()
     try:
         # ``verify`` (in ``image_size``) leaves an image unusable: open again, then decode.
+        # Everything happens inside ``with``: closing an image frees its pixels.
         with _open_header(data, ext) as img:
             _check_pixels(img.size)
             target = _reduced(img.size, stored_limit)
@@ -476,26 +487,26 @@ def _reencode_image(data: bytes, ext: str) -> tuple[bytes, str, str, str]:
                 # cost; ``draft`` picks the smallest scale still at least ``target``.
                 img.draft(None, target)
             img.load()  # the one decode; a truncated file fails here (LOAD_TRUNCATED_IMAGES is off)
-            picture = _upright(img)
             kept = {key: img.info[key] for key in _KEPT_IMAGE_INFO if key in img.info}
-        target = _reduced(picture.size, stored_limit)
-        if target != picture.size:
-            # ``reducing_gap``: a cheap box reduction first when the factor is large.
-            picture = picture.resize(target, Image.Resampling.BICUBIC, reducing_gap=2.0)
-        saveable = _to_saveable_mode(picture, out_ext, "transparency" in kept)
-        if saveable is not picture:
-            kept.pop("transparency", None)  # now in the alpha channel (or not applicable)
-        picture = saveable
-        picture.info = kept  # replaces everything the decoder read
-        out = io.BytesIO()
-        if out_ext == "jpg":
-            picture.save(out, format="JPEG", quality=85)
-        elif out_ext == "png":
-            # ``optimize`` costs 2-3 times the encoding time: small images only.
-            small = picture.size[0] * picture.size[1] <= PNG_OPTIMIZE_PIXELS
-            picture.save(out, format="PNG", optimize=small)
-        else:
-            picture.save(out, format="WEBP", quality=85)
+            _upright(img)
+            picture: Image.Image = img
+            target = _reduced(picture.size, stored_limit)
+            if target != picture.size:
+                # ``reducing_gap``: a cheap box reduction first when the factor is large.
+                picture = picture.resize(target, Image.Resampling.BICUBIC, reducing_gap=2.0)
+            saveable = _to_saveable_mode(picture, out_ext, "transparency" in kept)
+            if saveable is not picture:
+                kept.pop("transparency", None)  # now in the alpha channel (or not applicable)
+            picture = saveable
+            picture.info = kept  # replaces everything the decoder read
+            if out_ext == "jpg":
+                picture.save(out, format="JPEG", quality=85)
+            elif out_ext == "png":
+                # ``optimize`` costs 2-3 times the encoding time: small images only.
+                small = picture.size[0] * picture.size[1] <= PNG_OPTIMIZE_PIXELS
+                picture.save(out, format="PNG", optimize=small)
+            else:
+                picture.save(out, format="WEBP", quality=85)
     except UploadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -505,13 +516,13 @@ def _reencode_image(data: bytes, ext: str) -> tuple[bytes, str, str, str]:
     return out.getvalue(), KIND_IMAGE, out_ext, CONTENT_TYPES[out_ext]
 
 
-def _upright(img: Image.Image) -> Image.Image:
-    """A copy of ``img`` turned as its EXIF orientation says.  Broken EXIF is no reason
-    to refuse a photo whose pixels decoded fine: it is then kept as stored."""
+def _upright(img: Image.Image) -> None:
+    """Turn the decoded ``img`` in place as its EXIF orientation says.  Broken EXIF is
+    no reason to refuse a photo whose pixels decoded fine: it is then kept as stored."""
     try:
-        return ImageOps.exif_transpose(img)
-    except Exception:
-        return img.copy()
+        ImageOps.exif_transpose(img, in_place=True)
+    except Exception:  # nosec B110 - the picture stays as it was decoded
+        pass
 
 
 def _to_saveable_mode(img: Image.Image, out_ext: str, has_transparency: bool) -> Image.Image:
