@@ -96,6 +96,11 @@ class Config:
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads")
         self.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
         self.UPLOAD_MAX_FILES = _int("UPLOAD_MAX_FILES", 5)
+        # Pixels (as the image headers declare them) per image, per form, and of a stored
+        # image (larger ones are scaled down); see docs/security/uploads.md.
+        self.UPLOAD_MAX_PIXELS = _int("UPLOAD_MAX_PIXELS", 25_000_000)
+        self.UPLOAD_MAX_PIXELS_PER_REQUEST = _int("UPLOAD_MAX_PIXELS_PER_REQUEST", 80_000_000)
+        self.UPLOAD_MAX_STORED_PIXELS = _int("UPLOAD_MAX_STORED_PIXELS", 25_000_000)
         # China's public holidays and make-up working days for due dates (JSON; the
         # packaged table covers 2025 and 2026: app/core/data/holidays-cn.json).
         self.HOLIDAYS_FILE = os.environ.get("HOLIDAYS_FILE") or None

@@ -4,7 +4,13 @@ What a file *is* is decided from its bytes alone; the name and the content type 
 the browser are never trusted.  Accepted:
 
 * images (JPEG, PNG, GIF, WebP), always decoded and re-encoded with Pillow, so that
-  EXIF/GPS/XMP, comments and anything appended after the image data are dropped;
+  EXIF/GPS/XMP, comments and anything appended after the image data are dropped.
+  What decoding costs is bounded before any pixel is decoded: the pixels each image's
+  header declares are capped per file (``UPLOAD_MAX_PIXELS``) and, summed, per form
+  (``UPLOAD_MAX_PIXELS_PER_REQUEST``); each image is then decoded once (``validate_many``
+  keeps the re-encoded result for ``store``), JPEGs at a reduced scale when they are
+  much larger than what is kept, and the stored picture has at most
+  ``UPLOAD_MAX_STORED_PIXELS`` (docs/security/uploads.md has the measurements);
 * PDF (refused when its first KiB also looks like HTML/SVG: a polyglot);
 * Office Open XML (docx, xlsx, pptx), checked as a ZIP: no macros, no zip bomb;
 * legacy Office (doc, xls, ppt), checked as an OLE2 compound file: its directory must
@@ -19,6 +25,7 @@ filename is kept only as (sanitised) metadata.
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import secrets
@@ -29,7 +36,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from flask import current_app
+from flask import current_app, has_app_context
+from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 from werkzeug.datastructures import FileStorage
@@ -39,8 +48,26 @@ from .timeutil import utcnow
 MiB = 1024 * 1024
 DEFAULT_MAX_BYTES = 5 * MiB
 DEFAULT_MAX_FILES = 5
-# Largest image decoded, in pixels (a 40 MP photo is about 160 MB of RGBA in memory).
-MAX_IMAGE_PIXELS = 40_000_000
+# Largest image accepted, in pixels as its header declares them (``UPLOAD_MAX_PIXELS``):
+# a 25 MP picture is 75-100 MB once decoded.  Issue 16's attack used 6300×6300 PNGs
+# (39.7 MP), which the former 40 MP cap let through.
+MAX_IMAGE_PIXELS = 25_000_000
+# All the images of one form together (``UPLOAD_MAX_PIXELS_PER_REQUEST``): five 16 MP
+# phone photos fit, five 6300×6300 PNGs (198 MP) do not.
+MAX_REQUEST_PIXELS = 80_000_000
+# The stored picture (``UPLOAD_MAX_STORED_PIXELS``): larger ones are scaled down keeping
+# their shape (a cap on the area, not on the long side, so that a long screenshot of a
+# chat stays readable); JPEGs at least twice as large each way are decoded at 1/2, 1/4
+# or 1/8 scale.  By default it equals the per-file cap, so nothing accepted is
+# resampled: measured (bench/uploads_bench.py), scaling a 25 MP PNG down to 16.8 MP
+# (4096×4096) took as long as encoding the difference saves and raised the peak memory
+# from about 100 MB to 240 MB.
+MAX_STORED_PIXELS = MAX_IMAGE_PIXELS
+# PNG output is written with ``optimize`` (slow: zlib level 9 and more) only up to this.
+PNG_OPTIMIZE_PIXELS = 4_000_000
+# Pillow's own decompression-bomb check (in ``Image.open`` and GIF frame parsing) uses
+# the same per-file cap; ``max_image_pixels`` keeps it in step with the config.
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 # Office Open XML limits (the file itself is already at most ``max_bytes``).
 MAX_ZIP_MEMBERS = 1000
 MAX_ZIP_UNCOMPRESSED = 50 * MiB
@@ -60,6 +87,7 @@ TOO_MANY = "too_many"
 EMPTY = "empty"
 DAMAGED = "damaged"
 IMAGE_TOO_LARGE = "image_too_large"
+TOO_MANY_PIXELS = "too_many_pixels"
 DOCUMENT_TOO_LARGE = "document_too_large"
 MACROS = "macros"
 
@@ -111,6 +139,33 @@ class UploadError(ValueError):
         self.filename = filename
         super().__init__(self.message)
 
+    # Whether ``message`` already says which file it is about (else callers prefix it).
+    names_file = False
+
+
+def _megapixels(pixels: int) -> str:
+    """``25_000_000`` → ``"25"``, ``39_690_000`` → ``"39.7"``."""
+    return f"{pixels / 1_000_000:.1f}".removesuffix(".0")
+
+
+class ImageTooLargeError(UploadError):
+    """An image whose header declares more pixels than the per-file cap.  The message
+    names the file (once ``filename`` is set), its size and the cap."""
+
+    names_file = True
+
+    def __init__(self, width: int, height: int, limit: int, filename: str | None = None) -> None:
+        self.width, self.height, self.limit = width, height, limit
+        super().__init__(IMAGE_TOO_LARGE, LazyString(self._text), filename)
+
+    def _text(self) -> str:
+        values = {"width": self.width, "height": self.height, "limit": _megapixels(self.limit)}
+        if self.filename:
+            return _("The photo %(name)s is too large: %(width)d×%(height)d pixels; "
+                     "at most %(limit)s megapixels are accepted.", name=self.filename, **values)
+        return _("The photo is too large: %(width)d×%(height)d pixels; "
+                 "at most %(limit)s megapixels are accepted.", **values)
+
 
 @dataclass(frozen=True)
 class StoredFile:
@@ -132,6 +187,31 @@ def max_upload_bytes() -> int:
 def max_upload_files() -> int:
     """Most files one form may carry (``UPLOAD_MAX_FILES``, default 5)."""
     return int(current_app.config.get("UPLOAD_MAX_FILES") or DEFAULT_MAX_FILES)
+
+
+def _config_int(key: str, default: int) -> int:
+    value = current_app.config.get(key) if has_app_context() else None
+    return int(value or default)
+
+
+def max_image_pixels() -> int:
+    """Most pixels one image may have (``UPLOAD_MAX_PIXELS``, default 25 MP); Pillow's
+    ``Image.MAX_IMAGE_PIXELS`` is kept equal to it."""
+    limit = _config_int("UPLOAD_MAX_PIXELS", MAX_IMAGE_PIXELS)
+    if Image.MAX_IMAGE_PIXELS != limit:
+        Image.MAX_IMAGE_PIXELS = limit
+    return limit
+
+
+def max_request_pixels() -> int:
+    """Most pixels the images of one form may have together
+    (``UPLOAD_MAX_PIXELS_PER_REQUEST``, default 80 MP)."""
+    return _config_int("UPLOAD_MAX_PIXELS_PER_REQUEST", MAX_REQUEST_PIXELS)
+
+
+def max_stored_pixels() -> int:
+    """Most pixels of a stored (re-encoded) image (``UPLOAD_MAX_STORED_PIXELS``)."""
+    return _config_int("UPLOAD_MAX_STORED_PIXELS", MAX_STORED_PIXELS)
 
 
 def format_size(size: int) -> str:
@@ -317,11 +397,13 @@ def clean(data: bytes) -> tuple[bytes, str, str, str]:
     """``(bytes, kind, extension, content_type)`` to store for an upload.
 
     Images come back re-encoded (GIF as PNG), other kinds unchanged once ``inspect``
-    has accepted them.
+    has accepted them.  An image over the per-file pixel cap is refused from its
+    header, before any of it is decoded.
     """
     kind, ext, content_type = inspect(data)
     if kind != KIND_IMAGE:
         return data, kind, ext, content_type
+    image_size(data, ext)
     return _reencode_image(data, ext)
 
 
@@ -338,38 +420,93 @@ def _check_pixels(size: tuple[int, int]) -> None:
     width, height = size
     if width <= 0 or height <= 0:
         raise UploadError(DAMAGED)
-    if width * height > MAX_IMAGE_PIXELS:
-        raise UploadError(IMAGE_TOO_LARGE)
+    limit = max_image_pixels()
+    if width * height > limit:
+        raise ImageTooLargeError(width, height, limit)
+
+
+def _open_header(data: bytes, ext: str) -> Image.Image:
+    """The image of ``data`` with only its header read (nothing decoded yet).
+
+    Made by the format's own factory rather than ``Image.open``, whose bomb check
+    would warn or raise before our check could name the size (for GIF, Pillow's check
+    still runs when a frame grows the canvas: that is refused as too large, unnamed).
+    """
+    Image.init()
+    factory, accept = Image.OPEN[_IMAGE_FORMATS[ext][0]]
+    if accept is not None and accept(data[:16]) is not True:
+        raise UploadError(DAMAGED)
+    return factory(io.BytesIO(data), "")
+
+
+def image_size(data: bytes, ext: str) -> tuple[int, int]:
+    """``(width, height)`` of an image from its header, checked against the per-file
+    cap, with the structure checks that need no decoding (``verify``: PNG checksums)."""
+    try:
+        with _open_header(data, ext) as probe:
+            size = probe.size
+            _check_pixels(size)
+            probe.verify()
+    except UploadError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UploadError(IMAGE_TOO_LARGE) from None
+    except Exception as exc:  # any parser failure (OSError, SyntaxError, struct.error, …)
+        raise UploadError(DAMAGED) from exc
+    return size
+
+
+def _reduced(size: tuple[int, int], limit: int) -> tuple[int, int]:
+    """``size`` scaled down (shape kept) to at most ``limit`` pixels."""
+    width, height = size
+    if width * height <= limit:
+        return size
+    factor = math.sqrt(limit / (width * height))
+    return max(1, int(width * factor)), max(1, int(height * factor))
 
 
 def _reencode_image(data: bytes, ext: str) -> tuple[bytes, str, str, str]:
-    source_format, out_ext = _IMAGE_FORMATS[ext]
+    """Decode ``data`` once (its header was checked by ``image_size``) and write it
+    again without metadata, at most ``max_stored_pixels`` large.
+
+    Memory: the decoded image, plus the scaled-down copy when it is larger than the
+    stored cap; turning it upright happens in place (``exif_transpose``'s copy of an
+    upright image would double the peak for nothing).
+    """
+    out_ext = _IMAGE_FORMATS[ext][1]
+    stored_limit = max_stored_pixels()
+    out = io.BytesIO()
     try:
-        # First open: header only, size check, then ``verify`` (checksums, structure).
-        # Pillow's own bomb check runs inside ``open``: it raises
-        # DecompressionBombError, or warns with DecompressionBombWarning, which is an
-        # exception wherever warnings are errors (the test suite).
-        with Image.open(io.BytesIO(data), formats=[source_format]) as probe:
-            _check_pixels(probe.size)
-            probe.verify()
-        # ``verify`` leaves the image unusable: open again and decode for real.
-        with Image.open(io.BytesIO(data), formats=[source_format]) as img:
+        # ``verify`` (in ``image_size``) leaves an image unusable: open again, then decode.
+        # Everything happens inside ``with``: closing an image frees its pixels.
+        with _open_header(data, ext) as img:
             _check_pixels(img.size)
-            img.load()  # a truncated file fails here (LOAD_TRUNCATED_IMAGES is off)
-            picture = _upright(img)
+            target = _reduced(img.size, stored_limit)
+            if ext == "jpg" and target != img.size:
+                # JPEG can be decoded at 1/2, 1/4 or 1/8 scale, at a fraction of the
+                # cost; ``draft`` picks the smallest scale still at least ``target``.
+                img.draft(None, target)
+            img.load()  # the one decode; a truncated file fails here (LOAD_TRUNCATED_IMAGES is off)
             kept = {key: img.info[key] for key in _KEPT_IMAGE_INFO if key in img.info}
-        saveable = _to_saveable_mode(picture, out_ext, "transparency" in kept)
-        if saveable is not picture:
-            kept.pop("transparency", None)  # now in the alpha channel (or not applicable)
-        picture = saveable
-        picture.info = kept  # replaces everything the decoder read
-        out = io.BytesIO()
-        if out_ext == "jpg":
-            picture.save(out, format="JPEG", quality=85)
-        elif out_ext == "png":
-            picture.save(out, format="PNG", optimize=True)
-        else:
-            picture.save(out, format="WEBP", quality=85)
+            _upright(img)
+            picture: Image.Image = img
+            target = _reduced(picture.size, stored_limit)
+            if target != picture.size:
+                # ``reducing_gap``: a cheap box reduction first when the factor is large.
+                picture = picture.resize(target, Image.Resampling.BICUBIC, reducing_gap=2.0)
+            saveable = _to_saveable_mode(picture, out_ext, "transparency" in kept)
+            if saveable is not picture:
+                kept.pop("transparency", None)  # now in the alpha channel (or not applicable)
+            picture = saveable
+            picture.info = kept  # replaces everything the decoder read
+            if out_ext == "jpg":
+                picture.save(out, format="JPEG", quality=85)
+            elif out_ext == "png":
+                # ``optimize`` costs 2-3 times the encoding time: small images only.
+                small = picture.size[0] * picture.size[1] <= PNG_OPTIMIZE_PIXELS
+                picture.save(out, format="PNG", optimize=small)
+            else:
+                picture.save(out, format="WEBP", quality=85)
     except UploadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -379,13 +516,13 @@ def _reencode_image(data: bytes, ext: str) -> tuple[bytes, str, str, str]:
     return out.getvalue(), KIND_IMAGE, out_ext, CONTENT_TYPES[out_ext]
 
 
-def _upright(img: Image.Image) -> Image.Image:
-    """A copy of ``img`` turned as its EXIF orientation says.  Broken EXIF is no reason
-    to refuse a photo whose pixels decoded fine: it is then kept as stored."""
+def _upright(img: Image.Image) -> None:
+    """Turn the decoded ``img`` in place as its EXIF orientation says.  Broken EXIF is
+    no reason to refuse a photo whose pixels decoded fine: it is then kept as stored."""
     try:
-        return ImageOps.exif_transpose(img)
-    except Exception:
-        return img.copy()
+        ImageOps.exif_transpose(img, in_place=True)
+    except Exception:  # nosec B110 - the picture stays as it was decoded
+        pass
 
 
 def _to_saveable_mode(img: Image.Image, out_ext: str, has_transparency: bool) -> Image.Image:
@@ -472,12 +609,21 @@ def upload_root() -> Path:
     return root
 
 
+# Where ``validate_many`` leaves the cleaned content of an accepted upload for ``store``.
+_CLEANED_ATTR = "_loushi_cleaned"
+
+
 def store(file_storage: FileStorage) -> StoredFile:
     """Validate one upload and write it under ``UPLOAD_FOLDER``; ``UploadError`` if
-    it is refused (nothing is written then)."""
+    it is refused (nothing is written then).  An upload that ``validate_many`` has
+    accepted is written as it was cleaned then (its image is not decoded again)."""
+    cleaned_before = getattr(file_storage, _CLEANED_ATTR, None)
     try:
-        data = read_limited(file_storage, max_upload_bytes())
-        cleaned, kind, ext, content_type = clean(data)
+        if cleaned_before is not None:
+            cleaned, kind, ext, content_type = cleaned_before
+        else:
+            data = read_limited(file_storage, max_upload_bytes())
+            cleaned, kind, ext, content_type = clean(data)
     except UploadError as exc:
         exc.filename = _display_name(file_storage)
         raise
@@ -523,36 +669,87 @@ def attached(file_storages: Iterable[FileStorage]) -> list[FileStorage]:
     return [fs for fs in file_storages if fs is not None and not _is_blank(fs)]
 
 
+def _too_many_pixels(total: int, limit: int) -> UploadError:
+    return UploadError(TOO_MANY_PIXELS, _l(
+        "Together the photos have %(total)s megapixels; at most %(limit)s megapixels can be "
+        "sent at once. Please attach fewer or smaller photos.",
+        total=_megapixels(total), limit=_megapixels(limit)))
+
+
+def _read_rewound(fs: FileStorage) -> bytes:
+    """The content of ``fs`` (``UploadError`` over the size limit), its stream left
+    where it was, so that it can be read again."""
+    stream = fs.stream
+    try:
+        start = stream.tell() if stream.seekable() else None
+    except (AttributeError, OSError, ValueError):
+        start = None
+    try:
+        data = read_limited(fs, max_upload_bytes())
+        if start is None:
+            fs.stream = io.BytesIO(data)  # cannot rewind: keep what was read
+        return data
+    finally:
+        if start is not None:
+            stream.seek(start)
+
+
 def validate_many(file_storages: Iterable[FileStorage]) -> list[UploadError]:
     """Every problem with a form's attachments, for showing on the form.
 
-    More than ``UPLOAD_MAX_FILES`` is one error (the files are not read); otherwise
-    each file is read and cleaned like ``store`` does, and its stream rewound, so that
-    ``store`` can be called afterwards.  An empty list means everything is acceptable.
+    More than ``UPLOAD_MAX_FILES`` is one error (the files are not read).  Otherwise,
+    first every file is read and checked from its bytes and, for images, its header:
+    type, size, pixels per file and, summed, per form.  Nothing is decoded when any of
+    that fails.  Then each image is decoded once and re-encoded; the result is kept on
+    the ``FileStorage`` for ``store`` (and every stream is rewound, so ``store`` also
+    works on a file that was not validated here).  An empty list means everything is
+    acceptable.
     """
     files = attached(file_storages)
     limit = max_upload_files()
     if len(files) > limit:
         return [UploadError(TOO_MANY, _l("At most %(count)d files can be attached.", count=limit))]
     errors: list[UploadError] = []
+    checked: list[tuple[FileStorage, bytes, str, str, str]] = []
+    total_pixels = 0
     for fs in files:
-        stream = fs.stream
         try:
-            start = stream.tell() if stream.seekable() else None
-        except (AttributeError, OSError, ValueError):
-            start = None
-        try:
-            data = read_limited(fs, max_upload_bytes())
-            if start is None:
-                fs.stream = io.BytesIO(data)  # cannot rewind: keep what was read
-            clean(data)
+            data = _read_rewound(fs)
+            kind, ext, content_type = inspect(data)
+            if kind == KIND_IMAGE:
+                width, height = image_size(data, ext)
+                total_pixels += width * height
+            checked.append((fs, data, kind, ext, content_type))
         except UploadError as exc:
             exc.filename = _display_name(fs)
             errors.append(exc)
-        finally:
-            if start is not None:
-                stream.seek(start)
+    request_limit = max_request_pixels()
+    if total_pixels > request_limit:
+        errors.append(_too_many_pixels(total_pixels, request_limit))
+    if errors:
+        return errors
+    for fs, data, kind, ext, content_type in checked:
+        try:
+            cleaned = _reencode_image(data, ext) if kind == KIND_IMAGE else (data, kind, ext, content_type)
+        except UploadError as exc:
+            exc.filename = _display_name(fs)
+            errors.append(exc)
+        else:
+            setattr(fs, _CLEANED_ATTR, cleaned)
     return errors
+
+
+def form_errors(errors: Iterable[UploadError]) -> list[str]:
+    """The messages of refused uploads as a form shows them: each names its file, and
+    a last line says that the files have to be chosen again (a browser never sends a
+    file input's choice back with a re-rendered form)."""
+    messages = [
+        f"{e.filename}: {e.message}" if e.filename and not e.names_file else str(e.message)
+        for e in errors
+    ]
+    if messages:
+        messages.append(_("Everything else you typed is kept, but files are not: please choose them again."))
+    return messages
 
 
 def _storage_path(storage_name: str) -> Path:

@@ -181,7 +181,7 @@ def _file_request():
     files = _files(form.attachments)
     upload_errors = uploads.validate_many(files) if files else []
     if upload_errors:
-        form.attachments.errors = [str(e.message) if not e.filename else f"{e.filename}: {e.message}" for e in upload_errors]
+        form.attachments.errors = uploads.form_errors(upload_errors)
         valid = False
     key = form.submission_key.data or ""
     if len(key) < 20 or len(key) > 64:
@@ -380,7 +380,7 @@ def info(tracking_no: str):
     files = _files(form.attachments)
     errors = uploads.validate_many(files) if files else []
     if errors:
-        form.attachments.errors = [str(e.message) if not e.filename else f"{e.filename}: {e.message}" for e in errors]
+        form.attachments.errors = uploads.form_errors(errors)
         valid = False
     if not valid:
         return _status_page(req, status=422, info_form=form)
