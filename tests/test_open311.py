@@ -761,8 +761,10 @@ def test_post_requests_xml_and_read_it_back_in_xml(client, api_key, app):
     listing = xml_of(client.get(f"{BASE}/requests.xml?status=open"), "service_requests")
     assert [fields(r)["service_request_id"] for r in listing] == [tracking_no]
     text = client.get(f"{BASE}/requests.xml").get_data(as_text=True)
-    for private in (COMPANY, PHONE, FIRST_NAME, DESCRIPTION):
+    for private in (COMPANY, PHONE, FIRST_NAME):
         assert private not in text
+    # a listable request's own text is public (issue 16's rule), in XML as in JSON
+    assert f"<description>{DESCRIPTION}</description>" in text
 
     token = xml_of(client.get(f"{BASE}/tokens/{values['token']}.xml"), "service_requests")
     assert [fields(r) for r in token] == [{"service_request_id": tracking_no, "token": values["token"]}]
