@@ -1,6 +1,7 @@
 """A page cache for public pages that many people read and staff rarely change (the guide).
 
-Only anonymous GETs without pending flash messages are cached.  The key holds the URL,
+Only anonymous GETs without pending flash messages are cached, and never a page that
+shows personal data (``security.mark_private``: checked before and after building).  The key holds the URL,
 the language, fragment-or-page and a *version* the caller reads from the database (for
 the guide: the newest ``updated_at``), so an edit makes old entries unreachable at once in
 every process.  Entries live in Redis when ``REDIS_URL`` is set (shared by all processes),
@@ -134,6 +135,7 @@ def _cacheable() -> bool:
     return (
         current_app.config.get("PAGE_CACHE_ENABLED", True)
         and request.method == "GET"
+        and not g.get("private_page")
         and not _signed_in()
         and not session.get("_flashes")
     )
@@ -249,7 +251,9 @@ def cached(name: str, version, build: Callable[[], Response]) -> Response:
             built = build()
         finally:
             g.rendering_for_cache = False
-        if built.status_code != 200:
+        if built.status_code != 200 or g.get("private_page"):
+            # A page that turned out to show personal data while it was built
+            # (``security.mark_private``) is sent to this visitor only, never kept.
             return _fill(built)
         html = built.get_data()
         page_cache.set(key, html)
