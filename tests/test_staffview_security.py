@@ -290,7 +290,7 @@ def test_anonymous_redirects_from_the_workspace_leave_one_message(app, client, d
         cookie = client.get_cookie("loushi_session")
         sizes.append(len(cookie.value) if cookie else 0)
     # the cookie holds one message however many redirects: it does not grow
-    assert sizes[0] > 0 and max(sizes) - sizes[0] < 16, sizes
+    assert sizes[0] > 0 and max(sizes) - sizes[0] < 40 and sizes[-1] == sizes[5], sizes
     login = client.get("/zh/login")
     message = _tr(app, "zh", "Please sign in to see this page.")
     assert text_of(login).count(message) == 1
