@@ -186,11 +186,16 @@ def test_user_admin_pages_are_private_no_store(app, client, auth, demo):
 
 
 def test_the_requesters_unlocked_page_is_private_no_store(app, client, demo):
-    from tests.test_intake import file_request
     from tests.guide_fixtures import make_entries
+    from tests.test_intake import TRACKING, form_values
 
     make_entries(app)
-    number, code, _ = file_request(client, email="li@example.com")
+    filed = client.post("/zh/requests/new", data=dict(form_values(client), email="li@example.com"))
+    assert filed.status_code == 303
+    submitted = client.get(filed.location)  # the confirmation, with the access code
+    number = TRACKING.search(text_of(submitted)).group(0)
+    code = re.search(r'id="access-code">([^<]+)<', submitted.get_data(as_text=True)).group(1)
+    assert submitted.headers["Cache-Control"] == PRIVATE
     locked = app.test_client().get(f"/zh/requests/{number}")
     assert "li@example.com" not in text_of(locked)
     assert locked.headers.get("Cache-Control") != PRIVATE  # the locked page is public (and cacheable)
