@@ -1,13 +1,15 @@
 """A page cache for public pages that many people read and staff rarely change (the guide).
 
-Only anonymous GETs without pending flash messages are cached, and never a page that
-shows personal data (``security.mark_private``: checked before and after building).  The key holds the URL,
+Only anonymous GETs without pending flash messages are cached.  The key holds the URL,
 the language, fragment-or-page and a *version* the caller reads from the database (for
 the guide: the newest ``updated_at``), so an edit makes old entries unreachable at once in
 every process.  Entries live in Redis when ``REDIS_URL`` is set (shared by all processes),
 else in a small in-process LRU.  The per-visitor CSRF token (and any other per-visitor
 value, see ``per_visitor``) is rendered as a placeholder and filled in on the way out, so a
-cached page never carries someone else's token."""
+cached page never carries someone else's token.
+
+Never a page that shows personal data (``security.mark_private``): checked before the
+page is built and again after, since a view may find out while building it."""
 
 from __future__ import annotations
 

@@ -42,10 +42,6 @@ def mark_private() -> None:
     g.private_page = True
 
 
-def is_private() -> bool:
-    return bool(g.get("private_page"))
-
-
 def private_page(view):
     """Decorator form of ``mark_private`` for a view that always shows personal data."""
 

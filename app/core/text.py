@@ -9,8 +9,8 @@ from markupsafe import Markup, escape
 # Characters that are never part of a name, a company, a description, a reply or a guide
 # entry we can show: C0 controls but tab and line breaks, DEL, zero-width characters and
 # the bidirectional marks, embeddings, overrides and isolates (U+061C, U+200E/F,
-# U+202A-202E, U+2066-2069; U+202E, the "right-to-left override", makes "exe.txt" read
-# as "txt.exe").
+# U+202A-202E, U+2066-2069; U+202E, the "right-to-left override", shows "fdp.exe" as
+# "exe.pdf").
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
