@@ -156,14 +156,14 @@ def test_an_admin_without_two_step_must_set_it_up_before_anything_else(app, clie
     text = text_of(page)
     assert "Set up two-step sign-in" in text and "Your role requires two-step sign-in" in text
     html = page.get_data(as_text=True)
-    assert '<svg role="img"' in html and page.headers["Cache-Control"] == "no-store"
+    assert '<svg role="img"' in html and page.headers["Cache-Control"] == "private, no-store"  # an account page (issue 16, item 3)
     key = re.search(r'<code id="totp-key">([A-Z2-7 ]+)</code>', html).group(1).replace(" ", "")
     # a wrong code keeps the same key, so the app need not be set up again
     wrong = _post(client, "/en/council/account/two-step", {"code": "000000"})
     assert wrong.status_code == 422 and "That code is not correct" in text_of(wrong)
     assert key in wrong.get_data(as_text=True).replace(" ", "")
     done = _post(client, "/en/council/account/two-step", {"code": pyotp.TOTP(key).now()})
-    assert done.status_code == 200 and done.headers["Cache-Control"] == "no-store"
+    assert done.status_code == 200 and done.headers["Cache-Control"] == "private, no-store"
     codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", done.get_data(as_text=True))
     assert len(codes) == 10 and "They are shown only now." in text_of(done)
     assert client.get("/en/council/").status_code == 200

@@ -17,6 +17,7 @@ from ..core.cache import cached, forget_after_commit, per_visitor, row_version
 from ..core.i18n import current_lang
 from ..core.qr import qr_svg
 from ..core.rendering import render, wants_fragment
+from ..core.security import private_page
 from ..core.timeutil import utcnow
 from ..core.workdays import SHANGHAI
 from ..extensions import db, limiter
@@ -234,6 +235,7 @@ def _event_page(slug: str, event_id: int):
 
 
 @bp.route("/<slug>/events/<int:event_id>/registered")
+@private_page  # the person's name, masked phone and cancel link
 def registered(slug: str, event_id: int):
     building = _building(slug)
     item = _event(building, event_id)
@@ -251,6 +253,7 @@ def registered(slug: str, event_id: int):
 
 
 @bp.route("/<slug>/cancel/<token>", methods=["GET", "POST"])
+@private_page  # the person's name, masked phone and cancel link
 def cancel_registration(slug: str, token: str):
     building = _building(slug)
     from .models import Registration

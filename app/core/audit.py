@@ -43,6 +43,28 @@ def mask_phones(value: Any) -> Any:
     return value
 
 
+# An e-mail address typed inside free text ("请发到 wang.xm@example.com 谢谢").
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-]+)@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})(?![A-Za-z0-9-])")
+
+
+def _mask_email_match(match: re.Match) -> str:
+    return f"{match.group(1)[:1]}***@{match.group(2)}"
+
+
+def mask_contacts(text: Any) -> Any:
+    """Free text (a description, more information, an internal note) as staff pages show
+    it until a logged reveal: every phone number masked (138****5678, 021-****0000) and
+    every e-mail address too (w***@example.com).  None and non-text are returned as given."""
+    if not isinstance(text, str):
+        return text
+    return _EMAIL.sub(_mask_email_match, _PHONE.sub(_mask_match, text))
+
+
+def has_contacts(text: Any) -> bool:
+    """Whether ``mask_contacts`` would hide anything in ``text``."""
+    return isinstance(text, str) and bool(_PHONE.search(text) or _EMAIL.search(text))
+
+
 def _building_of(target: Any) -> int | None:
     if target is None:
         return None

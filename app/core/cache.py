@@ -6,7 +6,10 @@ the guide: the newest ``updated_at``), so an edit makes old entries unreachable 
 every process.  Entries live in Redis when ``REDIS_URL`` is set (shared by all processes),
 else in a small in-process LRU.  The per-visitor CSRF token (and any other per-visitor
 value, see ``per_visitor``) is rendered as a placeholder and filled in on the way out, so a
-cached page never carries someone else's token."""
+cached page never carries someone else's token.
+
+Never a page that shows personal data (``security.mark_private``): checked before the
+page is built and again after, since a view may find out while building it."""
 
 from __future__ import annotations
 
@@ -134,6 +137,7 @@ def _cacheable() -> bool:
     return (
         current_app.config.get("PAGE_CACHE_ENABLED", True)
         and request.method == "GET"
+        and not g.get("private_page")
         and not _signed_in()
         and not session.get("_flashes")
     )
@@ -249,7 +253,9 @@ def cached(name: str, version, build: Callable[[], Response]) -> Response:
             built = build()
         finally:
             g.rendering_for_cache = False
-        if built.status_code != 200:
+        if built.status_code != 200 or g.get("private_page"):
+            # A page that turned out to show personal data while it was built
+            # (``security.mark_private``) is sent to this visitor only, never kept.
             return _fill(built)
         html = built.get_data()
         page_cache.set(key, html)

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
-from wtforms import SelectChoice
+from wtforms import PasswordField, SelectChoice, StringField
 from wtforms.i18n import messages_path
 from wtforms.widgets import Select
 
@@ -35,10 +35,24 @@ class Form(FlaskForm):
     """The base of every form: Flask-WTF with WTForms' own messages (“This field is
     required.” …) in the page's language, and a CSRF field safe in cached pages.
     Flask-WTF reads WTForms' catalogue from disk for every request that builds a form;
-    here it is read once per language and process."""
+    here it is read once per language and process.
+
+    Every text field (``StringField``, ``TextAreaField`` and their kin, passwords
+    excepted) of every form, public or staff, drops control and bidirectional-override
+    characters as it reads its data (``strip_controls``): what staff type in the guide
+    and boards editors, replies, notes, user admin and wall moderation is cleaned the way
+    the public's text is, and no form can forget it."""
 
     class Meta(FlaskForm.Meta):
         csrf_class = _PageCacheCSRF
+
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                from .text import strip_controls
+
+                options = {**options, "filters": (*unbound_field.kwargs.get("filters", ()), strip_controls)}
+            return super().bind_field(form, unbound_field, options)
 
         def get_translations(self, form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):

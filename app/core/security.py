@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from functools import wraps
+
+from flask import Flask, current_app, g
 
 CSP = "; ".join(
     [
@@ -28,6 +30,29 @@ def no_store(response):
     return response
 
 
+PRIVATE_CACHE_CONTROL = "private, no-store"
+
+
+def mark_private() -> None:
+    """This answer shows personal data (a requester's own page, a staff page, an account
+    page, a reveal): it goes out with ``Cache-Control: private, no-store`` (set on the way
+    out, whatever the view returns, errors included) and the page cache never keeps it.
+    Called by ``permissions.require`` for every workspace page, and by the views that
+    show a person their own data."""
+    g.private_page = True
+
+
+def private_page(view):
+    """Decorator form of ``mark_private`` for a view that always shows personal data."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        mark_private()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 _HEADERS = (
     ("Content-Security-Policy", CSP),
     ("X-Content-Type-Options", "nosniff"),
@@ -46,6 +71,9 @@ def _set_headers(response):
     present = {name.lower() for name, _value in headers.items()}
     wanted = _HEADERS + ((_HSTS,) if current_app.config.get("HSTS") else ())
     headers.extend([pair for pair in wanted if pair[0].lower() not in present])
+    if g.get("private_page"):
+        headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
+        headers.pop("Expires", None)
     if headers.get("Content-Type", "").startswith("text/html"):
         if "vary" in present:
             response.vary.add("HX-Request")

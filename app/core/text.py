@@ -6,6 +6,21 @@ import re
 
 from markupsafe import Markup, escape
 
+# Characters that are never part of a name, a company, a description, a reply or a guide
+# entry we can show: C0 controls but tab and line breaks, DEL, zero-width characters and
+# the bidirectional marks, embeddings, overrides and isolates (U+061C, U+200E/F,
+# U+202A-202E, U+2066-2069; U+202E, the "right-to-left override", shows "fdp.exe" as
+# "exe.pdf").
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(value):
+    """``value`` without control or direction characters (None and non-text as given).
+    Every form's text fields are cleaned with it (app/core/forms.py), public and staff."""
+    if not isinstance(value, str):
+        return value
+    return CONTROL.sub("", value)
+
 
 def highlight(text, terms) -> Markup:
     """``text`` escaped, with each of ``terms`` wrapped in <mark> (case-insensitive)."""

@@ -18,13 +18,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from ..core.forms import ChoiceSelect, Form, choice_values, choices
+from ..core.text import CONTROL
 from .models import REPLY_LANGS
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
 TRACKING_NO = re.compile(r"^LS-\d{4}-\d{6}$")
-# Characters that are never part of a name, a company or a description we can show.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 # Full-width letters and digits (Ａ, ５) become ASCII; Chinese punctuation (，。？：) stays.

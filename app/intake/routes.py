@@ -19,6 +19,7 @@ from ..core.cache import cached, forget_after_commit, per_visitor, row_version, 
 from ..core.i18n import current_lang
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render
+from ..core.security import mark_private, private_page
 from ..extensions import client_ip, db, limiter
 from ..guide.models import CATEGORIES
 from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, ReopenForm, RequestForm, TrackForm
@@ -263,6 +264,7 @@ def check_field():
 
 
 @bp.route("/requests/<tracking_no>/submitted")
+@private_page  # the access code
 def submitted(tracking_no: str):
     info = session.get("new_request") or {}
     req = _load(tracking_no)
@@ -335,6 +337,7 @@ def _status_page(req, status: int = 200, access_form=None, info_form=None, rate_
     unlocked = _granted(req.tracking_no)
     context = {"req": req, "unlocked": unlocked, "stages": STAGES, "hints": STAGE_HINTS, "kinds": EVENT_KINDS}
     if unlocked:
+        mark_private()  # the requester's own text and replies: private, no-store, never cached
         context.update(
             events=db.session.scalars(public_events(req)).all(),
             info_form=info_form or InfoForm(),

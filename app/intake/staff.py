@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.permissions import STAFF_ROLES, can, permission_required, register, require
+from ..core.audit import has_contacts, mask_contacts
 from ..core.forms import choices
 from ..core.inputs import page_arg
 from ..core.mail import deliver_after_commit
@@ -163,19 +164,47 @@ def _forms(req, **given):
     }
 
 
+def _private_text(req, event) -> str | None:
+    """The free text of ``event`` that only the people handling the request read, with
+    phone numbers and e-mail addresses masked until a logged reveal: the requester's
+    own words (the description, more information, a rating's or reopening's words) and
+    internal notes.  None for staff's public text (replies, stage notes, reasons)."""
+    if event.kind == "submitted":
+        return req.description or ""
+    if event.by_requester or not event.public:
+        return event.body or ""
+    return None
+
+
 def _detail_page(req, status: int = 200, partial: str | None = None, **given):
     revealed = given.pop("revealed", False)
+    events = db.session.scalars(all_events(req)).unique().all()
+    details = can("request.details", req)
+    if not details:
+        # Observers: the stages, the public replies and the routing, never an internal
+        # note or anything the requester wrote (app/auth/permissions.py).
+        events = [e for e in events if e.public]
+    private = {e.id: _private_text(req, e) for e in events}
+    private = {k: v for k, v in private.items() if v is not None}
+    masked = {k: v if revealed else mask_contacts(v) for k, v in private.items()} if details else {}
     return render(
         "intake/staff/detail.html",
         partial,
         status=status,
         req=req,
-        events=db.session.scalars(all_events(req)).unique().all(),
+        events=events,
+        details=details,
+        private_text=masked,
         kinds=EVENT_KINDS,
         stages=STAGES,
         today=_today(),
         phone=req.phone if revealed else mask_phone(req.phone),
+        email=req.email if revealed else mask_contacts(req.email),
         revealed=revealed,
+        # Something that a reveal would show in full: the contact fields or a number or
+        # address typed in the free text.
+        maskable=bool(req.phone or req.email) or any(has_contacts(v) for v in private.values()),
+        oob_timeline=given.pop("oob_timeline", False),
         can_route=can("request.route", req),
         # Observers read the request: no action forms are built for them.
         **(_forms(req, **given) if can("request.handle", req) else {}),
@@ -303,7 +332,8 @@ def reveal(tracking_no: str):
     req = _load(tracking_no)
     reveal_contact(req, current_user)
     db.session.commit()
-    return _detail_page(req, partial="intake/staff/_contact.html", revealed=True)
+    # htmx swaps the contact box and, out of band, the timeline with its free text whole.
+    return _detail_page(req, partial="intake/staff/_contact.html", revealed=True, oob_timeline=wants_fragment())
 
 
 @bp.route("/<tracking_no>/files/<int:attachment_id>")

@@ -156,14 +156,14 @@ def handle_as_staff(pg, app, number: str, javascript: bool, reply_text: str) -> 
 
     if javascript:
         mark_document(pg)
-        pg.get_by_role("button", name="Show the full phone number (logged)").click()
+        pg.get_by_role("button", name="Show the full contact details (logged)").click()
         expect(pg.locator("#contact-phone")).to_have_text(PHONE)
         assert same_document(pg), "showing the phone number reloaded the page"
     else:
         with pg.expect_navigation():
-            pg.get_by_role("button", name="Show the full phone number (logged)").click()
+            pg.get_by_role("button", name="Show the full contact details (logged)").click()
         assert pg.locator("#contact-phone").inner_text() == PHONE
-    expect(pg.get_by_role("button", name="Show the full phone number (logged)")).to_have_count(0)
+    expect(pg.get_by_role("button", name="Show the full contact details (logged)")).to_have_count(0)
 
     change_stage(pg, "in_progress", "In progress", javascript, number)
     send_public_reply(pg, number, reply_text)
