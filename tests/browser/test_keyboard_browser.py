@@ -216,6 +216,11 @@ def file_request_by_keyboard(pg, app, javascript: bool) -> str:
     pg.keyboard.press("ArrowUp")
     assert pg.locator("input[name=reply_lang]:checked").get_attribute("value") == "zh"
 
+    # The notice's link to the full privacy page, then "do not list publicly" (left unticked).
+    info = kb.tab()
+    assert info["href"].endswith("/zh/privacy"), describe(info)
+    kb.tab()
+    assert focused_id(pg) == "unlisted", describe(active(pg))
     kb.tab()
     assert focused_id(pg) == "consent", describe(active(pg))
     pg.keyboard.press("Space")
