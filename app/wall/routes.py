@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, TimestampSigner
 
-from ..core.cache import cached, per_visitor, row_version, versions
+from ..core.cache import cached, forget_after_commit, per_visitor, row_version, versions
 from ..core.forms import choices
 from ..core.identity import browser_key, current_person
 from ..core.inputs import page_arg
@@ -27,6 +27,11 @@ bp = Blueprint("wall", __name__, url_prefix="/<lang:lang_code>/wall")
 
 def _version():
     return row_version("wall", wall_version)
+
+
+# Any committed write to a wish (a moderator's decision, reports that hide it, a support) makes
+# this process forget the wall's version at once, whichever code path wrote it.
+forget_after_commit("wall", frozenset({"wish"}))
 
 
 def _per_ip_post():
