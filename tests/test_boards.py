@@ -243,7 +243,8 @@ def test_ical_and_atom_parse_with_standard_libraries(app, client, demo):
     ns = {"a": "http://www.w3.org/2005/Atom"}
     titles = [e.find("a:title", ns).text for e in root.findall("a:entry", ns)]
     assert set(titles) == {"消防演练<通知>", "停车秩序"}
-    assert client.get("/zh/boards/shanghai-tower/feed.atom?page=-1&x=%00").status_code == 200
+    assert client.get("/zh/boards/shanghai-tower/feed.atom?page=-1&x=junk").status_code == 200
+    assert client.get("/zh/boards/shanghai-tower/feed.atom?x=%00").status_code == 400  # the NUL guard
     assert client.get("/zh/boards/nowhere/feed.atom").status_code == 404
     assert client.get("/zh/boards/nowhere/events.ics").status_code == 404
 
