@@ -174,7 +174,8 @@ def test_attachment_is_cleaned_and_served_only_to_the_requester_and_staff(app, c
     assert b"Exif" in raw
     number, _code, _ = file_request(client, attachments=(io.BytesIO(raw), "门口积水.jpg"))
     html = client.get(f"/zh/requests/{number}").get_data(as_text=True)
-    link = re.search(r'href="(/zh/requests/' + number + r'/files/\d+)"', html).group(1)
+    # The photo is a thumbnail linking to the full image (?view=1, inline); without it, a download.
+    link = re.search(r'href="(/zh/requests/' + number + r'/files/\d+)\?view=1"', html).group(1)
     response = client.get(link)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")

@@ -21,13 +21,6 @@ STAGES: dict[str, object] = {
     "resolved": _l("Resolved"),
     "closed": _l("Closed"),
 }
-STAGE_HINTS: dict[str, object] = {
-    "received": _l("We have your request and are finding the right department."),
-    "assigned": _l("The department and the building council are discussing it."),
-    "in_progress": _l("Resources are being brought together to solve it."),
-    "resolved": _l("The department has answered. Please tell us whether it is solved."),
-    "closed": _l("This request is closed."),
-}
 OPEN_STAGES = ("received", "assigned", "in_progress")
 DONE_STAGES = ("resolved", "closed")
 # Which stages staff may move a request to from each stage.

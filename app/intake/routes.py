@@ -23,7 +23,8 @@ from ..core.security import mark_private, private_page
 from ..extensions import client_ip, db, limiter
 from ..guide.models import CATEGORIES
 from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, ReopenForm, RequestForm, TrackForm
-from .models import EVENT_KINDS, REPLY_LANGS, STAGE_HINTS, STAGES
+from . import progress
+from .models import EVENT_KINDS, REPLY_LANGS, STAGES
 from .queries import (
     active_entry, building_by_slug, building_choices, by_tracking_no, filing_targets, public_events, requests_version,
     company_optional, service_choices,
@@ -335,7 +336,11 @@ def status(tracking_no: str):
 
 def _status_page(req, status: int = 200, access_form=None, info_form=None, rate_form=None, reopen_form=None):
     unlocked = _granted(req.tracking_no)
-    context = {"req": req, "unlocked": unlocked, "stages": STAGES, "hints": STAGE_HINTS, "kinds": EVENT_KINDS}
+    # The step sentence names the department and the promised date to the requester only
+    # (the locked page is the same for anyone who has the tracking number).
+    context = {"req": req, "unlocked": unlocked, "stages": STAGES, "kinds": EVENT_KINDS,
+               "steps": progress.steps(req), "now": progress.now_sentence(req, progress.today(), detailed=unlocked),
+               "images": IMAGE_TYPES}
     if unlocked:
         mark_private()  # the requester's own text and replies: private, no-store, never cached
         context.update(
@@ -443,8 +448,15 @@ def attachment(tracking_no: str, attachment_id: int):
     return send_attachment(req, attachment_id)
 
 
+# Photos the pages show inline (a thumbnail linking to the full image); every other file
+# type is only ever a download.
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+
+
 def send_attachment(req, attachment_id: int):
-    """The file as a download (never rendered inline), for the requester or staff."""
+    """The file as a download, for the requester or staff; a photo asked for with
+    ``?view=1`` is sent inline (for <img> and "click to enlarge"), still sandboxed and
+    never sniffed.  Any other type is a download whatever is asked."""
     found = next((a for a in req.attachments if a.id == attachment_id), None)
     if found is None:
         abort(404)
@@ -452,7 +464,8 @@ def send_attachment(req, attachment_id: int):
         path = uploads.open_stored(found.storage_name)
     except FileNotFoundError:
         abort(404)
-    response = send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.original_name, max_age=0)
+    inline = request.args.get("view") == "1" and found.content_type in IMAGE_TYPES
+    response = send_file(path, mimetype=found.content_type, as_attachment=not inline, download_name=found.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -22,6 +22,7 @@ from ..core.workdays import SHANGHAI
 from ..extensions import db
 from ..guide.models import Department
 from .forms import TRACKING_NO, BulkAssignForm, CohandlerForm, DuplicateForm, ReplyForm, StageForm, TransferForm, mask_phone
+from . import progress
 from .models import EVENT_KINDS, STAGES, TRANSITIONS
 from .queries import (
     QueueFilters,
@@ -35,7 +36,7 @@ from .queries import (
     requests_by_ids,
     PAGE_SIZE,
 )
-from .routes import send_attachment
+from .routes import IMAGE_TYPES, send_attachment
 from .services import (
     IntakeError,
     add_cohandler,
@@ -198,6 +199,9 @@ def _detail_page(req, status: int = 200, partial: str | None = None, **given):
         kinds=EVENT_KINDS,
         stages=STAGES,
         today=_today(),
+        steps=progress.steps(req),
+        now=progress.now_sentence(req, _today()),
+        images=IMAGE_TYPES,
         phone=req.phone if revealed else mask_phone(req.phone),
         email=req.email if revealed else mask_contacts(req.email),
         revealed=revealed,
