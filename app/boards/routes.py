@@ -333,7 +333,7 @@ def _screen(slug: str):
         "building": building,
         "rates": rates,
         "wishes": db.session.execute(wish_figures(building.id)).one(),
-        "events": db.session.scalars(upcoming_events(building.id, utcnow(), limit=4)).unique().all(),
+        "events": db.session.scalars(upcoming_events(building.id, utcnow(), limit=3)).unique().all(),  # what fits a TV
         "fulfilled": db.session.scalars(fulfilled_wishes(building.id, limit=3)).unique().all(),
         "board_qr": qr_svg(url_for("boards.board", slug=slug, _external=True), _("QR code of this building's board")),
         "intake_qr": qr_svg(url_for("intake.new_request", building=slug, _external=True), _("QR code of the request form")),
