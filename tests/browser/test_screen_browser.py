@@ -133,3 +133,19 @@ def test_poster_prints_on_one_a4_page_in_both_languages(browser, live_server, de
     assert "上海中心大厦" in text and "Shanghai Tower" in text
     if shutil.which("pdftoppm"):  # a picture of the printed page, to look at
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf), str(SHOTS / "poster-a4")], check=True)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_rates_with_their_counts_fit_the_board_and_the_roll_up(browser, live_server, busy_screen, lang, width):
+    """The board and the district roll-up with the counts beside the rates: no sideways
+    scroll on a phone or a desktop (screenshots in /tmp/screen-shots)."""
+    for name, path in (("board", f"/{lang}/boards/{BUILDING}"), ("roll-up", f"/{lang}/boards/")):
+        context, page = _open(browser, live_server, width, 900, lang, path)
+        SHOTS.mkdir(exist_ok=True)
+        page.locator(".figures").first.screenshot(path=str(SHOTS / f"{name}-figures-{lang}-{width}.png"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        prefix = "stat" if name == "board" else "district"
+        expected = {"zh": "83%（6 次评价）", "en": "83% (6 ratings)"}[lang]
+        assert " ".join(page.locator(f"#{prefix}-satisfaction").inner_text().split()).replace(" （", "（") == expected
+        context.close()
