@@ -111,6 +111,12 @@ class Config:
         self.ACCESS_CODE_LIMIT_PER_REQUEST = os.environ.get("ACCESS_CODE_LIMIT_PER_REQUEST") or "10 per hour"
         self.ACCESS_CODE_LIMIT_PER_IP = os.environ.get("ACCESS_CODE_LIMIT_PER_IP") or "20 per 10 minutes"
         self.RETENTION_DAYS = _int("RETENTION_DAYS", 365)
+        # The public rates (响应率 解决率 满意率) are shown as "—" below this many requests
+        # (response and resolution) or ratings (satisfaction): 100 % of one rating says nothing.
+        self.RATE_MIN_COUNT = max(1, _int("RATE_MIN_COUNT", 5))
+        # The contact printed on the A4 poster (and shown on public pages): an office hotline,
+        # never a person's own number.  12345 is Shanghai's citizen service hotline.
+        self.CONTACT_HOTLINE = os.environ.get("CONTACT_HOTLINE") or "12345"
         # Wish wall anti-abuse: limits per IP and per browser, minimum seconds to fill the form,
         # and the sensitive-word list that flags a wish for the moderator.
         self.WALL_POST_LIMIT_PER_IP = os.environ.get("WALL_POST_LIMIT_PER_IP") or "5 per hour"

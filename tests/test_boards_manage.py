@@ -74,9 +74,9 @@ def test_exports_open_with_the_spreadsheet_library(app, client, auth, demo):
     assert ["# decisions"] in rows and any(r[:2] == ["2026-11-01", "'=HYPERLINK(\"x\")"] for r in rows)
 
 
-def test_poster_has_three_qr_codes(client, demo):
+def test_poster_has_four_qr_codes(client, demo):
     html = client.get("/zh/boards/shanghai-tower/poster").get_data(as_text=True)
-    assert html.count("<svg") == 3 and "poster-mode" in html
+    assert html.count("<svg") == 4 and "poster-mode" in html  # report (large), track, board, wish
 
 
 def test_a_notice_posted_without_its_english_fields_falls_back_to_chinese(app, client, auth, demo):

@@ -4,9 +4,12 @@ whatever the number of requests."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -47,6 +50,86 @@ def request_figures(building_id: int | None = None) -> sa.Select:
     if building_id is not None:
         stmt = stmt.where(req.building_id == building_id)
     return stmt
+
+
+# --- the public rates: one rule for every page that shows them -------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One public rate (响应率 解决率 满意率): ``part`` of ``whole``, shown with its count,
+    and as "—" while ``whole`` is below ``minimum`` (config ``RATE_MIN_COUNT``): one rating
+    of 5 is not "满意率 100%".  ``unit`` is "ratings" or "requests"."""
+
+    part: int
+    whole: int
+    minimum: int
+    unit: str
+
+    @property
+    def shown(self) -> bool:
+        return self.whole >= self.minimum and self.whole > 0
+
+    @property
+    def value(self) -> float | None:
+        return self.part / self.whole if self.shown else None
+
+    @property
+    def text(self) -> str:
+        return "—" if self.value is None else f"{self.value * 100:.0f}%"
+
+    @property
+    def note(self) -> str:
+        """The count beside the rate, or why there is none ("评价不足 5 次")."""
+        if self.unit == "ratings":
+            if not self.shown:
+                return ngettext("(fewer than %(num)d rating)", "(fewer than %(num)d ratings)", self.minimum)
+            return ngettext("(%(num)d rating)", "(%(num)d ratings)", self.whole)
+        if not self.shown:
+            return ngettext("(fewer than %(num)d request)", "(fewer than %(num)d requests)", self.minimum)
+        return ngettext("(%(num)d request)", "(%(num)d requests)", self.whole)
+
+
+@dataclass(frozen=True)
+class Rates:
+    """The figures and three rates the seeds quote, from one row of ``request_figures``;
+    ``Rates.of(row)`` applies the configured minimum.  The board, the lobby screen and the
+    district roll-up all show these objects (templates/boards/_rates.html), so every page
+    agrees."""
+
+    received: int
+    completed: int
+    in_progress: int
+    on_time: int
+    rated: int
+    satisfied: int
+    minimum: int = 5
+
+    @classmethod
+    def of(cls, row) -> "Rates":
+        return cls(*row, minimum=current_app.config["RATE_MIN_COUNT"])
+
+    @property
+    def response_rate(self) -> Rate:  # 响应率
+        return Rate(self.on_time, self.received, self.minimum, "requests")
+
+    @property
+    def resolution_rate(self) -> Rate:  # 解决率
+        return Rate(self.completed, self.received, self.minimum, "requests")
+
+    @property
+    def satisfaction_rate(self) -> Rate:  # 满意率
+        return Rate(self.satisfied, self.rated, self.minimum, "ratings")
+
+    @property
+    def rules(self) -> list[str]:
+        """The rule, written where the rates are shown."""
+        return [
+            ngettext("The satisfaction rate counts rated requests only; it is not shown below %(num)d rating.",
+                     "The satisfaction rate counts rated requests only; it is not shown below %(num)d ratings.", self.minimum),
+            ngettext("The response and resolution rates count requests received; they are not shown below %(num)d request.",
+                     "The response and resolution rates count requests received; they are not shown below %(num)d requests.", self.minimum),
+        ]
 
 
 def figures_by_building() -> sa.Select:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import escape
@@ -28,6 +27,7 @@ from .forms import RegistrationForm
 from .models import COUNCIL_ROLES, DECISION_STATUSES
 from .queries import (
     BOARD_TABLES,
+    Rates,
     all_events,
     boards_version,
     building_by_slug,
@@ -64,34 +64,6 @@ def page_version() -> tuple:
     return row_version("boards", lambda: boards_version(utcnow())), datetime.now(SHANGHAI).date().isoformat()
 
 
-@dataclass(frozen=True)
-class Rates:
-    """The three rates the seeds quote, from one row of ``request_figures``."""
-
-    received: int
-    completed: int
-    in_progress: int
-    on_time: int
-    rated: int
-    satisfied: int
-
-    @staticmethod
-    def _share(part: int, whole: int) -> float | None:
-        return None if not whole else part / whole
-
-    @property
-    def response_rate(self):  # 响应率
-        return self._share(self.on_time, self.received)
-
-    @property
-    def resolution_rate(self):  # 解决率
-        return self._share(self.completed, self.received)
-
-    @property
-    def satisfaction_rate(self):  # 满意率
-        return self._share(self.satisfied, self.rated)
-
-
 @bp.route("/")
 def index():
     return cached("boards.index", page_version(), _index)
@@ -103,7 +75,7 @@ def _index():
     if street and street not in {s.code for s in all_streets}:
         street = ""
     per_building = {row.building_id: row for row in db.session.execute(figures_by_building())}
-    district = Rates(*db.session.execute(request_figures()).one())
+    district = Rates.of(db.session.execute(request_figures()).one())
     return render(
         "boards/index.html",
         buildings=db.session.scalars(buildings(street)).unique().all(),
@@ -139,7 +111,7 @@ def _board(slug: str):
     building = db.session.scalar(building_by_slug(slug))
     if building is None:
         abort(404)
-    rates = Rates(*db.session.execute(request_figures(building.id)).one())
+    rates = Rates.of(db.session.execute(request_figures(building.id)).one())
     today = datetime.now(SHANGHAI).date()
     months, bounds = _twelve_months(today)
     counts = db.session.execute(monthly(building.id, bounds)).one()
@@ -356,12 +328,12 @@ def _formatted_second(second: int, _locale: str):
 
 def _screen(slug: str):
     building = _building(slug)
-    rates = Rates(*db.session.execute(request_figures(building.id)).one())
+    rates = Rates.of(db.session.execute(request_figures(building.id)).one())
     context = {
         "building": building,
         "rates": rates,
         "wishes": db.session.execute(wish_figures(building.id)).one(),
-        "events": db.session.scalars(upcoming_events(building.id, utcnow(), limit=4)).unique().all(),
+        "events": db.session.scalars(upcoming_events(building.id, utcnow(), limit=3)).unique().all(),  # what fits a TV
         "fulfilled": db.session.scalars(fulfilled_wishes(building.id, limit=3)).unique().all(),
         "board_qr": qr_svg(url_for("boards.board", slug=slug, _external=True), _("QR code of this building's board")),
         "intake_qr": qr_svg(url_for("intake.new_request", building=slug, _external=True), _("QR code of the request form")),
@@ -377,10 +349,39 @@ def poster(slug: str):
 
 
 def _poster(slug: str):
+    """Chinese first, English under it, whatever the URL's language (a lobby has readers of
+    both); the QR codes open the pages in the URL's language.  The contact is the council
+    and the configured office hotline (``CONTACT_HOTLINE``), never a person's number."""
     building = _building(slug)
+
+    def both(make):
+        texts = {}
+        for lang in ("zh", "en"):
+            with force_locale(lang):
+                texts[lang] = make()
+        return texts
+
+    primary = (
+        both(lambda: _("Report a problem")),
+        qr_svg(url_for("intake.new_request", building=slug, _external=True), _("QR code of the request form")),
+        url_for("intake.new_request", building=slug, _external=True),
+    )
     codes = [
-        (_("This building's open board"), qr_svg(url_for("boards.board", slug=slug, _external=True), _("QR code of this building's board"))),
-        (_("File a request"), qr_svg(url_for("intake.new_request", building=slug, _external=True), _("QR code of the request form"))),
-        (_("Make a wish"), qr_svg(url_for("wall.new", building=slug, _external=True), _("QR code of the wish form"))),
+        (both(lambda: _("Track a request")), qr_svg(url_for("intake.track", _external=True), _("QR code of the tracking page"))),
+        (both(lambda: _("This building's open board")), qr_svg(url_for("boards.board", slug=slug, _external=True), _("QR code of this building's board"))),
+        (both(lambda: _("Make a wish")), qr_svg(url_for("wall.new", building=slug, _external=True), _("QR code of the wish form"))),
     ]
-    return render("boards/poster.html", building=building, codes=codes)
+    council = building.council
+    text = both(lambda: {
+        "cta": _("Scan to report a problem or track a request"),
+        "motto": _("Every question answered, every problem solved."),
+        "steps": _("Scan, describe the problem, add a photo if you like: you get a tracking number and an answer from the council or the department in charge."),
+        "contact": _("Contact us"),
+        "hotline": _("Hotline"),
+        "emergency": _("In an emergency call 110 (police), 119 (fire) or 120 (ambulance)."),
+    })
+    return render(
+        "boards/poster.html", building=building, primary=primary, codes=codes, text=text,
+        council_name={"zh": council.name_zh, "en": council.name_en or council.name_zh} if council else None,
+        hotline=current_app.config["CONTACT_HOTLINE"],
+    )

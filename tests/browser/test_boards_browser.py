@@ -118,7 +118,7 @@ def test_lobby_screen_refreshes_in_place(page, app, demo):
     assert polls(page) == 1
     expect(received).to_have_text("1")
     expect(screen).to_contain_text(SECOND_EN)
-    expect(screen).to_contain_text(f"{TITLE_EN} · ")
+    expect(screen.locator("li", has_text=TITLE_EN)).to_contain_text(seats_left(app, "en", 10))  # title, time and seats in one row
     expect(screen).to_contain_text(seats_left(app, "en", 30))
     assert same_document(page), "the lobby screen reloaded the page"
 
