@@ -201,3 +201,49 @@ def test_the_stash_lives_under_the_upload_folder_and_is_private(app, client, gui
     assert path.is_file() and oct(path.stat().st_mode & 0o777) == "0o600"
     assert not str(path.resolve()).startswith(str(app.static_folder))
     assert client.get(f"/static/{row.stash_name}").status_code == 404
+
+
+def _info_values(client, number) -> dict:
+    page = client.get(f"/zh/requests/{number}").get_data(as_text=True)
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', page).group(1)
+    return {"csrf_token": csrf_from(page), "submission_key": key, "body": "补充一张现场照片。"}
+
+
+def test_the_add_information_form_keeps_its_photo_too(app, client, guide, folder):  # noqa: F811
+    from tests.test_intake import file_request
+
+    number, code, _text = file_request(client)
+    values = _info_values(client, number)
+    response = client.post(f"/zh/requests/{number}/info", data=dict(values, body="", attachments=[_photo("现场.jpg")]))
+    assert response.status_code == 422
+    text = text_of(response)
+    assert "现场.jpg 已上传 · 删除" in text and CHOOSE_AGAIN not in text
+    html = response.get_data(as_text=True)
+    assert f'data-hx-post="/zh/requests/{number}/info/stashed"' in html
+    # Another browser that has the access code too, with the same form key: nothing of it.
+    other = app.test_client()
+    other.post("/zh/track", data={"csrf_token": csrf_from(other.get("/zh/track").get_data(as_text=True)),
+                                  "tracking_no": number, "code": code})
+    theirs = dict(_info_values(other, number), submission_key=values["submission_key"])
+    response = other.post(f"/zh/requests/{number}/info", data=dict(theirs, body=""))
+    assert response.status_code == 422 and "现场.jpg" not in text_of(response)
+    # The request form's stash never shows here, nor this one there: the scopes differ.
+    response = client.post(f"/zh/requests/{number}/info", data=values)
+    assert response.status_code == 303
+    with app.app_context():
+        req = db.session.scalar(sa.select(ServiceRequest).where(ServiceRequest.tracking_no == number))
+        assert [(a.original_name, a.event_id is not None) for a in req.attachments] == [("现场.jpg", True)]
+    assert _stash_rows(app) == [] and _stash_files(folder) == []
+    assert "现场.jpg" in text_of(client.get(f"/zh/requests/{number}"))
+
+
+def test_the_add_information_form_remove_with_htmx(app, client, guide, folder):  # noqa: F811
+    from tests.test_intake import file_request
+
+    number, _code, _text = file_request(client)
+    values = _info_values(client, number)
+    client.post(f"/zh/requests/{number}/info", data=dict(values, body="", attachments=[_photo("现场.jpg")]))
+    (row,) = _stash_rows(app)
+    response = client.post(f"/zh/requests/{number}/info/stashed", headers={"HX-Request": "true"},
+                           data=dict(values, remove_stashed=str(row.id)))
+    assert "文件已删除" in text_of(response) and _stash_rows(app) == []

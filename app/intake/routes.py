@@ -255,13 +255,15 @@ def _keep(form, owner: str | None, kept: list, files: list, removing: str | None
 def remove_stashed():
     """htmx: "Remove" on a kept file; answers the list of the files still kept.  (Without
     JS the same button sends the whole form: ``_file_request``.)"""
+    return _remove_stashed(stash.REQUEST_FORM)
+
+
+def _remove_stashed(scope: str):
     key = request.form.get("submission_key", "")
-    owner = stash.owner_hash(key, _form_session())
-    removing = request.form.get("remove_stashed", "")
-    stash.remove(key, owner, removing)
+    owner = stash.owner_hash(key, _form_session(), scope)
+    stash.remove(key, owner, request.form.get("remove_stashed", ""))
     db.session.commit()
-    kept = stash.listed(key, owner)
-    return render("intake/_stashed.html", stashed=kept, removed=True)
+    return render("intake/_stashed.html", stashed=stash.listed(key, owner), removed=True)
 
 
 def _form_session() -> str | None:
@@ -372,14 +374,18 @@ def status(tracking_no: str):
     return _status_page(req)
 
 
-def _status_page(req, status: int = 200, access_form=None, info_form=None, rate_form=None, reopen_form=None):
+def _status_page(req, status: int = 200, access_form=None, info_form=None, rate_form=None, reopen_form=None, stashed=()):
     unlocked = _granted(req.tracking_no)
     context = {"req": req, "unlocked": unlocked, "stages": STAGES, "hints": STAGE_HINTS, "kinds": EVENT_KINDS}
     if unlocked:
         mark_private()  # the requester's own text and replies: private, no-store, never cached
+        if info_form is None:
+            info_form = InfoForm()
+            info_form.submission_key.data = new_submission_key()
         context.update(
             events=db.session.scalars(public_events(req)).all(),
-            info_form=info_form or InfoForm(),
+            info_form=info_form,
+            stashed=list(stashed),
             rate_form=rate_form or RateForm(),
             reopen_form=reopen_form or ReopenForm(),
         )
@@ -418,17 +424,28 @@ def _unlocked(tracking_no: str):
 def info(tracking_no: str):
     req = _unlocked(tracking_no)
     form = InfoForm()
-    valid = form.validate()
+    key = form.submission_key.data or ""
+    if len(key) < 20 or len(key) > 64:
+        form.submission_key.data = new_submission_key()
+    # Files kept from an earlier try of this form (app/intake/stash.py), as on the request form.
+    owner = stash.owner_hash(form.submission_key.data, _form_session(), stash.info_scope(req.tracking_no))
+    kept = stash.listed(form.submission_key.data, owner, for_update=True)
+    removing = request.form.get("remove_stashed")
+    valid = form.validate() if removing is None else False
     files = _files(form.attachments)
-    errors = uploads.validate_many(files) if files else []
+    errors = uploads.validate_many(files, len(kept), sum(row.pixels for row in kept)) if files else []
     if errors:
-        form.attachments.errors = uploads.form_errors(errors)
+        form.attachments.errors = uploads.form_errors(errors, kept=bool(kept) and owner is not None)
         valid = False
     if not valid:
-        return _status_page(req, status=422, info_form=form)
-    stored = [uploads.store(f) for f in files]
+        status = 200 if removing is not None and not errors else 422
+        stashed = _keep(form, owner, kept, [] if errors else files, removing)
+        return _status_page(_load(tracking_no), status=status, info_form=form, stashed=stashed)
+    stored = stash.take(kept) + [uploads.store(f) for f in files]
     try:
         add_info(req, form.body.data, stored)
+        if kept:
+            stash.forget(kept)
         db.session.commit()
     except IntakeError as exc:
         db.session.rollback()
@@ -439,6 +456,14 @@ def info(tracking_no: str):
     deliver_after_commit()
     flash(_("Thank you: your information was added."), "success")
     return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+
+
+@bp.route("/requests/<tracking_no>/info/stashed", methods=["POST"])
+@limiter.limit(_track_limit)
+def remove_stashed_info(tracking_no: str):
+    """htmx: "Remove" on a file kept for the add-information form."""
+    req = _unlocked(tracking_no)
+    return _remove_stashed(stash.info_scope(req.tracking_no))
 
 
 @bp.route("/requests/<tracking_no>/rate", methods=["POST"])

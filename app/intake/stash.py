@@ -31,11 +31,20 @@ from ..extensions import db
 from .models import StashedUpload
 
 
-def owner_hash(submission_key: str | None, session_secret: str | None) -> str | None:
-    """The binding of a stash to one form and one session; None when either is missing."""
+REQUEST_FORM = "request"  # the request form's scope; the add-information form's is info_scope(…)
+
+
+def info_scope(tracking_no: str) -> str:
+    return f"info:{tracking_no}"
+
+
+def owner_hash(submission_key: str | None, session_secret: str | None, scope: str = REQUEST_FORM) -> str | None:
+    """The binding of a stash to one form (``scope``: the request form, or one request's
+    add-information form), its key and one session; None when the key or the session is
+    missing."""
     if not submission_key or not session_secret:
         return None
-    message = b"stash:" + submission_key.encode() + b":" + session_secret.encode()
+    message = b"stash:" + scope.encode() + b":" + submission_key.encode() + b":" + session_secret.encode()
     return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
 
 
