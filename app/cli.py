@@ -35,12 +35,19 @@ def register_cli(app: Flask) -> None:
                   help="Requests closed more than DAYS days ago lose their contact data and attachments.")
     def purge_personal_data_command(days: int) -> None:
         """Delete requesters' contact data (name, company, phone, e-mail, files) of closed
-        requests; the anonymous record and the statistics stay."""
+        requests; the anonymous record and the statistics stay.  Also removes the files
+        kept for unfinished forms once older than UPLOAD_STASH_HOURS."""
+        from .intake import stash
         from .intake.services import purge_personal_data
 
         count = purge_personal_data(days)
         db.session.commit()
         click.echo(f"Contact data removed from {count} closed request(s) older than {days} day(s).")
+        # Files kept for forms sent back with an error and never filed (app/intake/stash.py).
+        stashed = stash.purge_expired()
+        db.session.commit()
+        hours = current_app.config["UPLOAD_STASH_HOURS"]
+        click.echo(f"Kept upload(s) of unfinished forms removed: {stashed} older than {hours} hour(s).")
 
     @app.cli.command("create-user")
     @click.argument("email")

@@ -96,6 +96,9 @@ class Config:
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads")
         self.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
         self.UPLOAD_MAX_FILES = _int("UPLOAD_MAX_FILES", 5)
+        # Files kept for a form sent back with an error (``stash/`` under UPLOAD_FOLDER):
+        # removed by ``purge-personal-data`` once older than this many hours.
+        self.UPLOAD_STASH_HOURS = _int("UPLOAD_STASH_HOURS", 24)
         # Pixels (as the image headers declare them) per image, per form, and of a stored
         # image (larger ones are scaled down); see docs/security/uploads.md.
         self.UPLOAD_MAX_PIXELS = _int("UPLOAD_MAX_PIXELS", 25_000_000)

@@ -6,4 +6,5 @@ from .core.mail import OutboxMail  # noqa: F401
 from .core.models import AuditLog  # noqa: F401
 from .guide.models import Department, GuideEntry, GuideRevision, GuideSearchDoc  # noqa: F401
 from .intake.models import ApiKey, CannedReply, RequestAttachment, RequestDepartment, RequestEvent, ServiceRequest, TrackingCounter  # noqa: F401
+from .intake.models import StashedUpload  # noqa: F401
 from .wall.models import Claim, Project, Resource, Wish, WishReport, WishSupport  # noqa: F401

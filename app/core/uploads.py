@@ -19,7 +19,9 @@ the browser are never trusted.  Accepted:
 
 Files are stored under ``UPLOAD_FOLDER`` (never under ``static/``) as
 ``YYYY-MM/<32 hex>.<ext>``: the extension comes from the detected kind and the user's
-filename is kept only as (sanitised) metadata.
+filename is kept only as (sanitised) metadata.  The files of a form sent back with an
+error wait in ``stash/<32 hex>.<ext>`` (``stash``), and are moved to a month folder when
+the form is filed (``unstash``): app/intake/stash.py keeps the list.
 """
 
 from __future__ import annotations
@@ -125,6 +127,12 @@ _EXT_ALIASES = {"jpg": {"jpg", "jpeg", "jpe", "jfif"}}
 _STORAGE_NAME_RE = re.compile(
     r"\A\d{4}-\d{2}/[0-9a-f]{32}\.(?:" + "|".join(sorted(CONTENT_TYPES)) + r")\Z"
 )
+# A stashed file's name, exactly as ``stash`` makes it (never a storage name: an
+# attachment's row can never point into the stash, nor a stash row out of it).
+STASH_FOLDER = "stash"
+_STASH_NAME_RE = re.compile(
+    r"\A" + STASH_FOLDER + r"/[0-9a-f]{32}\.(?:" + "|".join(sorted(CONTENT_TYPES)) + r")\Z"
+)
 # Characters Windows refuses in file names; the original name may be offered on download.
 _UNSAFE_NAME_CHARS = set('/\\<>:"|?*')
 
@@ -174,6 +182,7 @@ class StoredFile:
     content_type: str
     size: int
     kind: str  # KIND_IMAGE, KIND_PDF or KIND_OFFICE
+    pixels: int = 0  # what an image's header declared (counts towards the per-form cap)
 
 
 # --- configuration -----------------------------------------------------------------
@@ -611,30 +620,49 @@ def upload_root() -> Path:
 
 # Where ``validate_many`` leaves the cleaned content of an accepted upload for ``store``.
 _CLEANED_ATTR = "_loushi_cleaned"
+# … and the pixels its header declared (an image kept in the stash still counts them).
+_PIXELS_ATTR = "_loushi_pixels"
 
 
 def store(file_storage: FileStorage) -> StoredFile:
     """Validate one upload and write it under ``UPLOAD_FOLDER``; ``UploadError`` if
     it is refused (nothing is written then).  An upload that ``validate_many`` has
     accepted is written as it was cleaned then (its image is not decoded again)."""
+    return _write(file_storage, utcnow().strftime("%Y-%m"))
+
+
+def stash(file_storage: FileStorage) -> StoredFile:
+    """As ``store``, but into ``stash/`` (a form sent back with an error keeps its
+    files there until it is filed: ``unstash``, or they expire)."""
+    return _write(file_storage, STASH_FOLDER)
+
+
+def _cleaned(file_storage: FileStorage) -> tuple[bytes, str, str, str]:
     cleaned_before = getattr(file_storage, _CLEANED_ATTR, None)
     try:
         if cleaned_before is not None:
-            cleaned, kind, ext, content_type = cleaned_before
-        else:
-            data = read_limited(file_storage, max_upload_bytes())
-            cleaned, kind, ext, content_type = clean(data)
+            return cleaned_before
+        data = read_limited(file_storage, max_upload_bytes())
+        return clean(data)
     except UploadError as exc:
         exc.filename = _display_name(file_storage)
         raise
-    root = upload_root()
-    month = utcnow().strftime("%Y-%m")
-    folder = root / month
+
+
+def _new_file(folder_name: str, ext: str) -> tuple[str, int]:
+    """(relative name, descriptor) of a new private file in ``folder_name``."""
+    folder = upload_root() / folder_name
     folder.mkdir(mode=0o700, exist_ok=True)
     name = f"{secrets.token_hex(16)}.{ext}"
-    path = folder / name
     # O_EXCL: never overwrite (nor follow a planted symlink); 0600: owner only.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return f"{folder_name}/{name}", fd
+
+
+def _write(file_storage: FileStorage, folder_name: str) -> StoredFile:
+    cleaned, kind, ext, content_type = _cleaned(file_storage)
+    relative, fd = _new_file(folder_name, ext)
+    path = upload_root() / relative
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(cleaned)
@@ -642,11 +670,12 @@ def store(file_storage: FileStorage) -> StoredFile:
         path.unlink(missing_ok=True)
         raise
     return StoredFile(
-        storage_name=f"{month}/{name}",
+        storage_name=relative,
         original_name=sanitize_filename(file_storage.filename, ext),
         content_type=content_type,
         size=len(cleaned),
         kind=kind,
+        pixels=int(getattr(file_storage, _PIXELS_ATTR, 0) or 0),
     )
 
 
@@ -694,7 +723,7 @@ def _read_rewound(fs: FileStorage) -> bytes:
             stream.seek(start)
 
 
-def validate_many(file_storages: Iterable[FileStorage]) -> list[UploadError]:
+def validate_many(file_storages: Iterable[FileStorage], kept_files: int = 0, kept_pixels: int = 0) -> list[UploadError]:
     """Every problem with a form's attachments, for showing on the form.
 
     More than ``UPLOAD_MAX_FILES`` is one error (the files are not read).  Otherwise,
@@ -703,15 +732,16 @@ def validate_many(file_storages: Iterable[FileStorage]) -> list[UploadError]:
     that fails.  Then each image is decoded once and re-encoded; the result is kept on
     the ``FileStorage`` for ``store`` (and every stream is rewound, so ``store`` also
     works on a file that was not validated here).  An empty list means everything is
-    acceptable.
+    acceptable.  ``kept_files`` and ``kept_pixels``: what the form already holds (files
+    kept from an earlier try, see app/intake/stash.py), counted against both caps.
     """
     files = attached(file_storages)
     limit = max_upload_files()
-    if len(files) > limit:
+    if len(files) + kept_files > limit:
         return [UploadError(TOO_MANY, _l("At most %(count)d files can be attached.", count=limit))]
     errors: list[UploadError] = []
     checked: list[tuple[FileStorage, bytes, str, str, str]] = []
-    total_pixels = 0
+    total_pixels = kept_pixels
     for fs in files:
         try:
             data = _read_rewound(fs)
@@ -719,6 +749,7 @@ def validate_many(file_storages: Iterable[FileStorage]) -> list[UploadError]:
             if kind == KIND_IMAGE:
                 width, height = image_size(data, ext)
                 total_pixels += width * height
+                setattr(fs, _PIXELS_ATTR, width * height)
             checked.append((fs, data, kind, ext, content_type))
         except UploadError as exc:
             exc.filename = _display_name(fs)
@@ -739,16 +770,20 @@ def validate_many(file_storages: Iterable[FileStorage]) -> list[UploadError]:
     return errors
 
 
-def form_errors(errors: Iterable[UploadError]) -> list[str]:
+def form_errors(errors: Iterable[UploadError], kept: bool = False) -> list[str]:
     """The messages of refused uploads as a form shows them: each names its file, and
-    a last line says that the files have to be chosen again (a browser never sends a
-    file input's choice back with a re-rendered form)."""
+    a last line says that the refused files have to be chosen again (a browser never
+    sends a file input's choice back with a re-rendered form); ``kept``: the form lists
+    files kept from an earlier try, which stay."""
     messages = [
         f"{e.filename}: {e.message}" if e.filename and not e.names_file else str(e.message)
         for e in errors
     ]
     if messages:
-        messages.append(_("Everything else you typed is kept, but files are not: please choose them again."))
+        if kept:
+            messages.append(_("The files listed as uploaded are kept; the others have to be chosen again."))
+        else:
+            messages.append(_("Everything else you typed is kept, but files are not: please choose them again."))
     return messages
 
 
@@ -777,3 +812,39 @@ def delete_stored(storage_name: str) -> None:
     """Remove a stored file; a file already gone is not an error, a name that is not a
     storage name is (``FileNotFoundError``)."""
     _storage_path(storage_name).unlink(missing_ok=True)
+
+
+# --- the stash: files of a form sent back with an error ------------------------------
+
+
+def _stash_path(stash_name: str) -> Path:
+    """The path of a stashed file; ``FileNotFoundError`` for anything ``stash`` could
+    not have produced."""
+    if not isinstance(stash_name, str) or not _STASH_NAME_RE.match(stash_name):
+        raise FileNotFoundError(stash_name)
+    root = Path(current_app.config["UPLOAD_FOLDER"]).resolve()
+    path = (root / stash_name).resolve()
+    if not path.is_relative_to(root / STASH_FOLDER):
+        raise FileNotFoundError(stash_name)
+    return path
+
+
+def unstash(stash_name: str) -> str:
+    """Move a stashed file into this month's folder (a rename: the file is neither read
+    nor decoded again); its new storage name.  ``FileNotFoundError`` when it is gone
+    (taken by a concurrent submission of the same form, or expired)."""
+    source = _stash_path(stash_name)
+    month = utcnow().strftime("%Y-%m")
+    folder = upload_root() / month
+    folder.mkdir(mode=0o700, exist_ok=True)
+    name = f"{month}/{secrets.token_hex(16)}{source.suffix}"
+    target = upload_root() / name
+    if target.exists():  # 128 random bits: never, but never overwrite either
+        raise FileExistsError(name)
+    os.rename(source, target)
+    return name
+
+
+def delete_stashed(stash_name: str) -> None:
+    """Remove a stashed file; one already gone is not an error."""
+    _stash_path(stash_name).unlink(missing_ok=True)

@@ -164,6 +164,7 @@ class AccessForm(Form):
 class InfoForm(Form):
     body = TextAreaField(_l("Add information"), validators=[DataRequired(message=_l("Write what you want to add.")), Length(max=2000), Clean(2)])
     attachments = MultipleFileField(_l("Attachments (optional)"))
+    submission_key = HiddenField()  # what files kept across an error are bound to (intake/stash.py)
 
 
 class RateForm(Form):

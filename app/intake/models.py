@@ -216,3 +216,24 @@ class ApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+
+
+class StashedUpload(db.Model):
+    """A file of a request form (or add-information form) sent back with an error,
+    kept until the form is filed or the stash expires (``UPLOAD_STASH_HOURS``).  It
+    belongs to one form (``submission_key``) AND the session that sent it
+    (``owner_hash``, a keyed hash of both: app/intake/stash.py); the file lies in
+    ``UPLOAD_FOLDER/stash/`` under a random name."""
+
+    __tablename__ = "stashed_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_key: Mapped[str] = mapped_column(sa.String(64), index=True)
+    owner_hash: Mapped[str] = mapped_column(sa.String(64))
+    stash_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(160))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(sa.Integer)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    pixels: Mapped[int] = mapped_column(sa.Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)

@@ -29,6 +29,7 @@ from .queries import (
     active_entry, building_by_slug, building_choices, by_tracking_no, filing_targets, public_events, requests_version,
     company_optional, service_choices,
 )
+from . import stash
 from .services import IntakeError, add_info, code_matches, new_submission_key, rate, reopen, submit_request
 
 bp = Blueprint("intake", __name__, url_prefix="/<lang:lang_code>")
@@ -179,29 +180,31 @@ def new_request():
 @limiter.limit(_intake_limit)
 def _file_request():
     form = _request_form()  # Flask-WTF reads request.form and request.files itself
-    valid = form.validate()
-    files = _files(form.attachments)
-    upload_errors = uploads.validate_many(files) if files else []
-    if upload_errors:
-        form.attachments.errors = uploads.form_errors(upload_errors)
-        valid = False
     key = form.submission_key.data or ""
     if len(key) < 20 or len(key) > 64:
         form.submission_key.data = new_submission_key()
         key = ""
+    # Files kept from an earlier try of this form by this session (app/intake/stash.py).
+    owner = stash.owner_hash(form.submission_key.data, _form_session())
+    kept = stash.listed(form.submission_key.data, owner, for_update=True)
+    removing = request.form.get("remove_stashed")
+    # "Remove" on a kept file (without JS: the form comes back, nothing else is checked).
+    valid = form.validate() if removing is None else False
+    files = _files(form.attachments)
+    upload_errors = uploads.validate_many(files, len(kept), sum(row.pixels for row in kept)) if files else []
+    if upload_errors:
+        form.attachments.errors = uploads.form_errors(upload_errors, kept=bool(kept) and owner is not None)
+        valid = False
     if not valid or not key:
-        if not form.submission_key.data:
-            form.submission_key.data = new_submission_key()
-        db.session.rollback()
-        return _render_form(form, status=422)
+        status = 200 if removing is not None and not upload_errors else 422
+        return _render_form(form, status=status, stashed=_keep(form, owner, kept, [] if upload_errors else files, removing))
     target = db.session.connection().execute(filing_targets(), {"building": form.building.data, "service": form.service.data}).first()
     if target is None:  # removed in the seconds the form's cached list still showed it
         form.building.errors = [_("Choose your building.")]
-        db.session.rollback()
-        return _render_form(form, status=422)
+        return _render_form(form, status=422, stashed=_keep(form, owner, kept, files, None))
     entry = None if target.entry_id is None else SimpleNamespace(
         id=target.entry_id, department_id=target.department_id, promised_days=target.promised_days)
-    stored = [uploads.store(f) for f in files]
+    stored = stash.take(kept) + [uploads.store(f) for f in files]  # the kept ones are moved, not read again
     filed = submit_request(
         {
             "entry": entry, "building": SimpleNamespace(id=target.building_id), "company_name": form.company_name.data, "contact_name": form.contact_name.data,
@@ -215,6 +218,9 @@ def _file_request():
     if not filed.created:
         for item in stored:  # the first submission kept its own files
             uploads.delete_stored(item.storage_name)
+    if kept:
+        stash.forget(kept)
+        db.session.commit()
     deliver_after_commit()
     if filed.code is None:
         # This form was sent before from another session: whoever merely knows its key
@@ -224,6 +230,41 @@ def _file_request():
     session["new_request"] = {"no": filed.tracking_no, "code": filed.code}
     _grant(filed.tracking_no)
     return redirect(url_for("intake.submitted", tracking_no=filed.tracking_no), code=303)
+
+
+def _keep(form, owner: str | None, kept: list, files: list, removing: str | None) -> list:
+    """A form going back to its sender: drop the kept file the person removed, keep the
+    accepted new ones (written to the stash), commit; the list to show.  Without a
+    session to bind them to, nothing is kept and the form says to choose files again."""
+    db.session.rollback()  # nothing of the failed try is written, but the stash
+    key = form.submission_key.data
+    kept = stash.listed(key, owner)
+    if removing is not None:
+        stash.remove(key, owner, removing)
+        kept = [row for row in kept if str(row.id) != removing]
+    if files and owner is not None:
+        kept += stash.keep(key, owner, [uploads.stash(f) for f in files])
+    elif files:
+        form.attachments.errors = list(form.attachments.errors or []) + [
+            _("Everything else you typed is kept, but files are not: please choose them again.")]
+    db.session.commit()
+    return kept
+
+
+@bp.route("/requests/new/stashed", methods=["POST"])
+@limiter.limit(_track_limit)  # carries no file: not counted as a filing
+def remove_stashed():
+    """htmx: "Remove" on a kept file; answers the list of the files still kept.  (Without
+    JS the same button sends the whole form: ``_file_request``.)"""
+    return _remove_stashed(stash.REQUEST_FORM)
+
+
+def _remove_stashed(scope: str):
+    key = request.form.get("submission_key", "")
+    owner = stash.owner_hash(key, _form_session(), scope)
+    stash.remove(key, owner, request.form.get("remove_stashed", ""))
+    db.session.commit()
+    return render("intake/_stashed.html", stashed=stash.listed(key, owner), removed=True)
 
 
 def _form_session() -> str | None:
@@ -245,8 +286,8 @@ def _blank_form():
     return _render_form(form)
 
 
-def _render_form(form: RequestForm, status: int = 200):
-    return render("intake/new.html", form=form, status=status, max_files=uploads.max_upload_files(), **_field_context(),
+def _render_form(form: RequestForm, status: int = 200, stashed=()):
+    return render("intake/new.html", form=form, status=status, max_files=uploads.max_upload_files(), stashed=list(stashed), **_field_context(),
                   max_size=uploads.format_size(uploads.max_upload_bytes()), retention_days=current_app.config["RETENTION_DAYS"])
 
 
@@ -334,7 +375,7 @@ def status(tracking_no: str):
     return _status_page(req)
 
 
-def _status_page(req, status: int = 200, access_form=None, info_form=None, rate_form=None, reopen_form=None):
+def _status_page(req, status: int = 200, access_form=None, info_form=None, rate_form=None, reopen_form=None, stashed=()):
     unlocked = _granted(req.tracking_no)
     # The step sentence names the department and the promised date to the requester only
     # (the locked page is the same for anyone who has the tracking number).
@@ -343,9 +384,13 @@ def _status_page(req, status: int = 200, access_form=None, info_form=None, rate_
                "images": IMAGE_TYPES}
     if unlocked:
         mark_private()  # the requester's own text and replies: private, no-store, never cached
+        if info_form is None:
+            info_form = InfoForm()
+            info_form.submission_key.data = new_submission_key()
         context.update(
             events=db.session.scalars(public_events(req)).all(),
-            info_form=info_form or InfoForm(),
+            info_form=info_form,
+            stashed=list(stashed),
             rate_form=rate_form or RateForm(),
             reopen_form=reopen_form or ReopenForm(),
         )
@@ -384,17 +429,28 @@ def _unlocked(tracking_no: str):
 def info(tracking_no: str):
     req = _unlocked(tracking_no)
     form = InfoForm()
-    valid = form.validate()
+    key = form.submission_key.data or ""
+    if len(key) < 20 or len(key) > 64:
+        form.submission_key.data = new_submission_key()
+    # Files kept from an earlier try of this form (app/intake/stash.py), as on the request form.
+    owner = stash.owner_hash(form.submission_key.data, _form_session(), stash.info_scope(req.tracking_no))
+    kept = stash.listed(form.submission_key.data, owner, for_update=True)
+    removing = request.form.get("remove_stashed")
+    valid = form.validate() if removing is None else False
     files = _files(form.attachments)
-    errors = uploads.validate_many(files) if files else []
+    errors = uploads.validate_many(files, len(kept), sum(row.pixels for row in kept)) if files else []
     if errors:
-        form.attachments.errors = uploads.form_errors(errors)
+        form.attachments.errors = uploads.form_errors(errors, kept=bool(kept) and owner is not None)
         valid = False
     if not valid:
-        return _status_page(req, status=422, info_form=form)
-    stored = [uploads.store(f) for f in files]
+        status = 200 if removing is not None and not errors else 422
+        stashed = _keep(form, owner, kept, [] if errors else files, removing)
+        return _status_page(_load(tracking_no), status=status, info_form=form, stashed=stashed)
+    stored = stash.take(kept) + [uploads.store(f) for f in files]
     try:
         add_info(req, form.body.data, stored)
+        if kept:
+            stash.forget(kept)
         db.session.commit()
     except IntakeError as exc:
         db.session.rollback()
@@ -405,6 +461,14 @@ def info(tracking_no: str):
     deliver_after_commit()
     flash(_("Thank you: your information was added."), "success")
     return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+
+
+@bp.route("/requests/<tracking_no>/info/stashed", methods=["POST"])
+@limiter.limit(_track_limit)
+def remove_stashed_info(tracking_no: str):
+    """htmx: "Remove" on a file kept for the add-information form."""
+    req = _unlocked(tracking_no)
+    return _remove_stashed(stash.info_scope(req.tracking_no))
 
 
 @bp.route("/requests/<tracking_no>/rate", methods=["POST"])
