@@ -56,12 +56,12 @@ def test_confirmation_says_sms_is_sent_and_keeps_the_number_whole(app, new_conte
     for width in (390, 1280):
         pg.set_viewport_size({"width": width, "height": 900})
         number = _file(pg, lang, service)
+        pg.screenshot(path=str(SHOTS / f"submitted-{lang}-{width}.png"), full_page=True)
         assert pg.locator("#receipt-sms").inner_text().strip() == tr(app, lang, "We are sending an SMS receipt to %(phone)s.", phone=MASKED)
         assert _one_line(pg, "#tracking-no"), (lang, width)
         assert _one_line(pg, "#access-code"), (lang, width)
         overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, (lang, width, overflow)
-        pg.screenshot(path=str(SHOTS / f"submitted-{lang}-{width}.png"), full_page=True)
         assert any(number in t for t in gateway.texts)
         pg.goto(f"/{lang}/track/recover")
         pg.screenshot(path=str(SHOTS / f"recover-{lang}-{width}.png"), full_page=True)
@@ -85,7 +85,7 @@ def test_recover_a_lost_code_by_sms_with_javascript(app, new_context, service, g
     assert "新的查询码将以短信发送到该手机" in pg.locator("#recover-sent").inner_text()
     pg.screenshot(path=str(SHOTS / "recover-sent-zh-390.png"), full_page=True)
     [post] = gateway.posts
-    new = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", post["json"]["text"]).group(0)
+    new = re.search(r"新查询码为 ([A-Z0-9]{4}-[A-Z0-9]{4})", post["json"]["text"]).group(1)
     assert new != old
 
     click_and_wait(pg, pg.get_by_role("link", name=tr(app, "zh", "Enter the new code")))
