@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from app.core.mail import OutboxMail
 from app.extensions import db
 from app.intake.models import ServiceRequest
-from tests.conftest import csrf_from, text_of
+from tests.conftest import DEMO_PASSWORD, csrf_from, text_of
 from tests.guide_fixtures import make_entries
 from tests.test_intake import file_request
 
@@ -287,6 +287,12 @@ def test_recover_right_pair_sends_a_new_code_and_the_old_one_stops_working(app, 
                                            "where r.tracking_no = :n"), {"n": number}).all()
         assert ("recover", False) in [(k, bool(p)) for k, p in kinds]
         db.session.remove()
+    staff = app.test_client()
+    login = staff.get("/zh/login").get_data(as_text=True)
+    assert staff.post("/zh/login", data={"csrf_token": csrf_from(login), "email": "council@example.com",
+                                         "password": DEMO_PASSWORD}).status_code == 303
+    assert "已通过短信发送新查询码" in text_of(staff.get(f"/zh/council/requests/{number}"))
+    assert "已通过短信发送新查询码" not in text_of(client.get(f"/zh/requests/{number}"))
 
 
 def test_recover_wrong_pair_gets_the_same_page_and_no_sms(app, client, guide, gateway):
