@@ -60,6 +60,7 @@ class Config:
 
     ENV_NAME = "production"
     TESTING = False
+    DEFAULT_SMS_GATEWAY: str | None = None  # SMS_GATEWAY when the environment does not set it
 
     @property
     def SQLALCHEMY_ENGINE_OPTIONS(self) -> dict:  # noqa: N802 - a Flask setting
@@ -92,6 +93,13 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
         self.MAIL_FROM = os.environ.get("MAIL_FROM") or "楼事通 Loushi <no-reply@loushi.example>"
+        # Text messages (app/core/sms.py): "http" (an HTTP JSON gateway at SMS_GATEWAY_URL,
+        # signed with SMS_GATEWAY_KEY), "console" (development: logged, not sent) or empty
+        # (no SMS).  SMS_SIGN_NAME is the 签名 the gateway puts in front of every text.
+        self.SMS_GATEWAY = (os.environ.get("SMS_GATEWAY") or self.DEFAULT_SMS_GATEWAY or "").strip().lower() or None
+        self.SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL") or None
+        self.SMS_GATEWAY_KEY = os.environ.get("SMS_GATEWAY_KEY") or None
+        self.SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME") or "楼事通"
         self.PAGE_CACHE_ENABLED = _bool("PAGE_CACHE_ENABLED", True)
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads")
         self.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
@@ -113,6 +121,11 @@ class Config:
         # per tracking number and per client IP; beyond them every code is refused for a while.
         self.ACCESS_CODE_LIMIT_PER_REQUEST = os.environ.get("ACCESS_CODE_LIMIT_PER_REQUEST") or "10 per hour"
         self.ACCESS_CODE_LIMIT_PER_IP = os.environ.get("ACCESS_CODE_LIMIT_PER_IP") or "20 per 10 minutes"
+        # A new access code by SMS (/<lang>/track/recover): requests per tracking number, per
+        # phone number and per client IP, whether or not the pair matched.
+        self.RECOVER_LIMIT_PER_REQUEST = os.environ.get("RECOVER_LIMIT_PER_REQUEST") or "3 per hour"
+        self.RECOVER_LIMIT_PER_PHONE = os.environ.get("RECOVER_LIMIT_PER_PHONE") or "3 per hour"
+        self.RECOVER_LIMIT_PER_IP = os.environ.get("RECOVER_LIMIT_PER_IP") or "10 per hour"
         self.RETENTION_DAYS = _int("RETENTION_DAYS", 365)
         # The public rates (响应率 解决率 满意率) are shown as "—" below this many requests
         # (response and resolution) or ratings (satisfaction): 100 % of one rating says nothing.
@@ -191,6 +204,7 @@ class DevelopmentConfig(Config):
     """``make run``: plain http on 127.0.0.1, so cookies cannot require https."""
 
     ENV_NAME = "development"
+    DEFAULT_SMS_GATEWAY = "console"
 
 
 class TestingConfig(Config):
@@ -209,6 +223,7 @@ class TestingConfig(Config):
         )
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.MAIL_SERVER = None
+        self.SMS_GATEWAY = None  # the SMS tests choose their gateway
         self.WALL_MIN_FILL_SECONDS = 0  # the test of the minimum fill time sets its own
 
 

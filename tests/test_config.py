@@ -57,12 +57,15 @@ def test_database_url_spellings():
 
 def test_production_and_development_differ_only_in_cookie_security(tmp_path, monkeypatch):
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    monkeypatch.delenv("SMS_GATEWAY", raising=False)
     prod, dev = Config(instance_path=tmp_path), DevelopmentConfig(instance_path=tmp_path)
     assert prod.SESSION_COOKIE_SECURE and prod.REMEMBER_COOKIE_SECURE and prod.HSTS
     assert not dev.SESSION_COOKIE_SECURE and not dev.HSTS
+    # and development logs its text messages (console gateway) where production sends none until configured
+    assert prod.SMS_GATEWAY is None and dev.SMS_GATEWAY == "console"
     same = {k for k in dir(prod) if k.isupper()} - {
         "ENV_NAME", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "HSTS", "PREFERRED_URL_SCHEME",
-        "PROXY_FIX_HOPS",
+        "PROXY_FIX_HOPS", "SMS_GATEWAY", "DEFAULT_SMS_GATEWAY",
     }
     assert {k: getattr(prod, k) for k in same} == {k: getattr(dev, k) for k in same}
 

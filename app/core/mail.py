@@ -44,6 +44,9 @@ class OutboxMail(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    # "mail" (to_addr is an e-mail address) or "sms" (to_addr is a mobile number, subject
+    # empty): one outbox, one sender, the same attempts (app/core/sms.py).
+    channel: Mapped[str] = mapped_column(sa.String(8), default="mail", server_default="mail")
     to_addr: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))
     body_text: Mapped[str] = mapped_column(sa.Text)
@@ -119,6 +122,7 @@ def queue_mail(to: str, subject: str, body: str, *, lang: str, kind: str, ref: s
     if lang not in LANGS:
         raise ValueError(f"unknown mail language {lang!r}")
     mail = OutboxMail(
+        channel="mail",
         to_addr=_single_address(to),
         subject=_one_line(subject)[:300],
         body_text=body,
@@ -157,18 +161,27 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def mask_recipient(mail: OutboxMail) -> str:
+    """The recipient as a log may show it: ``z***@example.com`` or ``138****5678``."""
+    if mail.channel == "sms":
+        from .sms import mask_mobile
+
+        return mask_mobile(mail.to_addr)
+    return mask_email(mail.to_addr)
+
+
 def _record_failure(mail: OutboxMail, error: str) -> None:
     mail.attempts = (mail.attempts or 0) + 1
-    mail.last_error = error[:500]
-    masked = error.replace(mail.to_addr, mask_email(mail.to_addr))
-    log.warning("mail %s not sent (attempt %s of %s): kind=%s ref=%s to=%s: %s", mail.id, mail.attempts,
-                MAX_ATTEMPTS, mail.kind, mail.ref, mask_email(mail.to_addr), masked[:500])
+    masked = error.replace(mail.to_addr, mask_recipient(mail)) if mail.to_addr else error
+    mail.last_error = masked[:500]
+    log.warning("%s %s not sent (attempt %s of %s): kind=%s ref=%s to=%s: %s", mail.channel or "mail", mail.id, mail.attempts,
+                MAX_ATTEMPTS, mail.kind, mail.ref, mask_recipient(mail), masked[:500])
 
 
-def _pending(limit: int) -> sa.Select:
+def _pending(limit: int, channel: str = "mail") -> sa.Select:
     return (
         sa.select(OutboxMail)
-        .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)
+        .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS, OutboxMail.channel == channel)
         .order_by(OutboxMail.created_at, OutboxMail.id)
         .limit(limit)
     )
@@ -213,13 +226,23 @@ def produce_pending(limit: int = 50) -> int:
 
 def deliver_pending(limit: int = 50) -> tuple[int, int]:
     """Queue what the producers left (``produce_pending``), then send up to ``limit``
-    unsent mails, oldest first, over one SMTP connection, and commit.  Returns ``(sent,
-    failed)``.  A failed mail counts an attempt and keeps its
+    unsent mails, oldest first, over one SMTP connection, and up to ``limit`` unsent
+    text messages through the SMS gateway (``app.core.sms``), and commit.  Returns
+    ``(sent, failed)`` of both channels.  A failed message counts an attempt and keeps its
     error; after MAX_ATTEMPTS it is no longer tried (``send-mail --retry-failed``).
-    Without ``MAIL_SERVER`` nothing is sent: the mails are logged (recipient masked)
-    and stay in the outbox.  Call it after the caller's commit: it commits the session."""
-    config = current_app.config
+    Without ``MAIL_SERVER`` no mail is sent (without ``SMS_GATEWAY`` no SMS): they are
+    logged (recipient masked) and stay in the outbox.  Call it after the caller's
+    commit: it commits the session."""
+    from .sms import deliver_sms
+
     produce_pending(limit)
+    mail_sent, mail_failed = _deliver_mails(limit)
+    sms_sent, sms_failed = deliver_sms(limit)
+    return mail_sent + sms_sent, mail_failed + sms_failed
+
+
+def _deliver_mails(limit: int) -> tuple[int, int]:
+    config = current_app.config
     if not config.get("MAIL_SERVER"):
         for mail in db.session.scalars(_pending(limit)):
             log.info("mail %s waiting in the outbox (MAIL_SERVER not set): kind=%s ref=%s to=%s",
@@ -269,10 +292,12 @@ def deliver_pending(limit: int = 50) -> tuple[int, int]:
 def deliver_after_commit() -> tuple[int, int]:
     """``deliver_pending()`` for use right after a request's commit: any error is
     logged and swallowed (the mails stay in the outbox), so a mail problem never turns
-    a successful submission into an error page.  Without ``MAIL_SERVER`` it returns at
-    once: the mails wait in the outbox, and mails left to the producers wait unrendered
-    (``flask send-mail`` queues, lists and sends them later)."""
-    if not current_app.config.get("MAIL_SERVER"):
+    a successful submission into an error page.  Without ``MAIL_SERVER`` and without
+    ``SMS_GATEWAY`` it returns at once: the messages wait in the outbox, and those left
+    to the producers wait unrendered (``flask send-mail`` queues, lists and sends them later)."""
+    from .sms import sms_enabled
+
+    if not current_app.config.get("MAIL_SERVER") and not sms_enabled():
         return 0, 0
     try:
         return deliver_pending()

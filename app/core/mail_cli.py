@@ -1,6 +1,6 @@
 """``flask --app wsgi send-mail``: queue the mails that requests left to the sender (a
 new service request's receipt and staff notices), then deliver what is waiting in the
-mail outbox.  Run it from cron or a systemd timer; with ``MAIL_SERVER`` set, mails are
+outbox: e-mail over SMTP, text messages through the SMS gateway (``app.core.sms``).  Run it from cron or a systemd timer; with ``MAIL_SERVER`` set, mails are
 also sent right after the commit that queues them, so this catches up after the mail
 server was down or not set."""
 
@@ -46,9 +46,18 @@ def send_mail_command(batch_size: int, retry_failed: bool) -> None:
             break
     if produced:
         click.echo(f"{produced} new request(s) announced: their mails are queued.")
-    if not current_app.config.get("MAIL_SERVER"):
-        click.echo(f"MAIL_SERVER is not set: nothing sent; {_count()} mail(s) wait in the outbox.")
-        return
+    from .sms import sms_enabled
+
+    mail_on, sms_on = bool(current_app.config.get("MAIL_SERVER")), sms_enabled()
+    if not mail_on:
+        waiting_mail = _count(OutboxMail.channel == "mail")
+        if not sms_on:
+            click.echo(f"MAIL_SERVER is not set: nothing sent; {waiting_mail} mail(s) wait in the outbox.")
+            sms_waiting = _count(OutboxMail.channel == "sms")
+            if sms_waiting:
+                click.echo(f"SMS_GATEWAY is not set: {sms_waiting} text message(s) wait in the outbox.")
+            return
+        click.echo(f"MAIL_SERVER is not set: no mail sent; {waiting_mail} mail(s) wait in the outbox.")
     sent = failed = 0
     # Bounded, so mails queued meanwhile (or a mail that keeps coming back) cannot keep
     # one run going for ever: whatever is left waits for the next run.

@@ -157,6 +157,13 @@ class TrackForm(Form):
     code = StringField(_l("Access code"), validators=[DataRequired(message=_l("Enter the access code.")), Length(max=20)])
 
 
+class RecoverForm(Form):
+    """A lost access code: the tracking number and the mobile number the request was filed with."""
+
+    tracking_no = StringField(_l("Tracking number"), validators=[DataRequired(message=_l("Enter the tracking number.")), Length(max=20)])
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(message=_l("Enter the mobile number you gave.")), Length(max=30)])
+
+
 class AccessForm(Form):
     code = StringField(_l("Access code"), validators=[DataRequired(message=_l("Enter the access code.")), Length(max=20)])
 

@@ -46,6 +46,7 @@ EVENT_KINDS: dict[str, object] = {
     "rating": _l("Rated"),
     "reopen": _l("Reopened by the requester"),
     "reveal": _l("Contact details viewed"),
+    "recover": _l("New access code sent by SMS"),
 }
 
 

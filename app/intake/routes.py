@@ -5,6 +5,7 @@ session once entered) is the key to a request's details."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import time
 from functools import lru_cache
 from types import SimpleNamespace
@@ -18,11 +19,12 @@ from ..core.forms import choices
 from ..core.cache import cached, forget_after_commit, per_visitor, row_version, versions
 from ..core.i18n import current_lang
 from ..core.mail import deliver_after_commit
+from ..core.sms import sms_enabled
 from ..core.rendering import render
 from ..core.security import mark_private, private_page
 from ..extensions import client_ip, db, limiter
 from ..guide.models import CATEGORIES
-from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, ReopenForm, RequestForm, TrackForm
+from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, RecoverForm, ReopenForm, RequestForm, TrackForm, normalize_phone, normalize_text
 from . import progress
 from .models import EVENT_KINDS, REPLY_LANGS, STAGES
 from .queries import (
@@ -30,7 +32,9 @@ from .queries import (
     company_optional, service_choices,
 )
 from . import stash
-from .services import IntakeError, add_info, code_matches, new_submission_key, rate, reopen, submit_request
+from .services import (
+    IntakeError, add_info, code_matches, new_submission_key, phone_matches, rate, renew_access_code, reopen, submit_request,
+)
 
 bp = Blueprint("intake", __name__, url_prefix="/<lang:lang_code>")
 
@@ -72,10 +76,15 @@ def _code_limits(tracking_no: str | None) -> list:
 
 def _codes_refused(tracking_no: str | None) -> int | None:
     """Seconds until a code may be tried again, or None while both limits allow one."""
+    return _limits_wait(_code_limits(tracking_no))
+
+
+def _limits_wait(limits: list) -> int | None:
+    """Seconds until every one of ``limits`` allows one more, or None while they all do."""
     if not limiter.enabled:
         return None
     waits = []
-    for item, keys in _code_limits(tracking_no):
+    for item, keys in limits:
         if not limiter.limiter.test(item, *keys):
             reset = limiter.limiter.get_window_stats(item, *keys).reset_time
             waits.append(max(1, int(reset - time.time()) + 1))
@@ -312,7 +321,12 @@ def submitted(tracking_no: str):
     req = _load(tracking_no)
     if info.get("no") != tracking_no:
         return redirect(url_for("intake.status", tracking_no=tracking_no))
-    return render("intake/submitted.html", req=req, code=info.get("code"), stages=STAGES)
+    from ..core.mail import mask_email
+    from ..core.sms import mask_mobile, mobile_number
+
+    mobile = mobile_number(req.phone) if sms_enabled() else None
+    return render("intake/submitted.html", req=req, code=info.get("code"), stages=STAGES, mail_to=mask_email(req.email),
+                  sms_to=mask_mobile(mobile) if mobile else None, sms_configured=sms_enabled())
 
 
 # --- the requester's page --------------------------------------------------------
@@ -567,3 +581,67 @@ def _look_up():
         # Same message whether the number exists or not: nothing is revealed.
         form.code.errors = [_("No request matches this tracking number and access code.")]
     return render("intake/track.html", form=form, status=422)
+
+
+# --- a lost access code --------------------------------------------------------------
+# The tracking number and the mobile number the request was filed with: a new access code
+# by SMS (the old one stops working).  Every valid attempt counts, whether or not the pair
+# matches (each match sends a text message), against one limit per tracking number, one per
+# phone number (a keyed hash: no number in the limiter's storage) and one per client IP, in
+# the rate limiter's storage as the access-code limits above.  The answer is the same page
+# whether or not the pair matched.
+
+
+def _recover_limits(tracking_no: str | None, phone: str) -> list:
+    config = current_app.config
+    prefix = config.get("RATELIMIT_KEY_PREFIX") or "loushi"
+    phone_key = hmac.new(config["SECRET_KEY"].encode(), b"recover-phone:" + phone.encode(), hashlib.sha256).hexdigest()[:32]
+    limits = [(_limit_item(config["RECOVER_LIMIT_PER_IP"]), (prefix, "recover", "ip", client_ip())),
+              (_limit_item(config["RECOVER_LIMIT_PER_PHONE"]), (prefix, "recover", "phone", phone_key))]
+    if tracking_no:
+        limits.append((_limit_item(config["RECOVER_LIMIT_PER_REQUEST"]), (prefix, "recover", "request", tracking_no)))
+    return limits
+
+
+def _recover_page(form, status: int = 200, sent: bool = False):
+    return render("intake/recover.html", form=form, status=status, sent=sent, sms=sms_enabled())
+
+
+@bp.route("/track/recover", methods=["GET", "POST"])
+def recover():
+    if request.method != "POST":  # GET, HEAD
+        return cached("intake.recover", int(sms_enabled()), lambda: _recover_page(RecoverForm()))
+    return _recover_code()
+
+
+@limiter.limit(_track_limit)
+def _recover_code():
+    mark_private()  # the typed phone number may come back in the form
+    form = RecoverForm()
+    if not sms_enabled() or not form.validate():
+        return _recover_page(form, status=422 if sms_enabled() else 200)
+    number = form.tracking_no.data.strip().upper()
+    known = TRACKING_NO.match(number) is not None
+    phone = normalize_phone(form.phone.data) or normalize_text(form.phone.data)
+    limits = _recover_limits(number if known else None, phone)
+    wait = _limits_wait(limits)
+    if wait is not None:
+        form.phone.errors = [_("Too many new codes were asked for this request, this phone number or from your network. "
+                               "Please try again later.")]
+        return _refused(_recover_page(form, status=429), wait)
+    if limiter.enabled:
+        for item, keys in limits:
+            limiter.limiter.hit(item, *keys)
+    req = db.session.scalar(by_tracking_no(number)) if known else None
+    if req is not None and phone_matches(req, form.phone.data):
+        try:
+            renew_access_code(req)
+            db.session.commit()
+        except IntakeError:
+            db.session.rollback()
+        else:
+            deliver_after_commit()
+    else:
+        db.session.rollback()
+    # The same answer whether or not the pair matched.
+    return _recover_page(RecoverForm(formdata=None), sent=True)

@@ -24,6 +24,7 @@ from ..core import audit
 from ..core.cache import wrote
 from ..core.db import begin_write, typed_sql, writing
 from ..core.mail import external_url, mail_lang, mail_producer, queue_mail
+from ..core.sms import mobile_number, queue_sms, sms_enabled
 from ..core.timeutil import utcnow
 from ..core.uploads import StoredFile, delete_stored
 from ..core.workdays import SHANGHAI, calendar, due_date
@@ -93,6 +94,12 @@ def access_code_for(submission_key: str) -> str:
     for _i in range(8):
         value, index = divmod(value, len(CODE_ALPHABET))
         chars.append(CODE_ALPHABET[index])
+    return "".join(chars[:4]) + "-" + "".join(chars[4:])
+
+
+def random_access_code() -> str:
+    """A fresh access code (recovery by SMS): random, not derived from anything."""
+    chars = [secrets.choice(CODE_ALPHABET) for _i in range(8)]
     return "".join(chars[:4]) + "-" + "".join(chars[4:])
 
 
@@ -201,12 +208,14 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
         db.session.rollback()
         for stored in files:
             delete_stored(stored.storage_name)
-        first_id, first_no, first_submitter = db.session.execute(
-            sa.select(ServiceRequest.id, ServiceRequest.tracking_no, ServiceRequest.submitter_hash)
+        first_id, first_no, first_submitter, first_code_hash = db.session.execute(
+            sa.select(ServiceRequest.id, ServiceRequest.tracking_no, ServiceRequest.submitter_hash, ServiceRequest.access_code_hash)
             .where(ServiceRequest.submission_key == submission_key)
         ).one()
         mine = values["submitter_hash"] is not None and first_submitter is not None and hmac.compare_digest(
             values["submitter_hash"], first_submitter)
+        # A code renewed by SMS since (``renew_access_code``) replaced the derived one.
+        mine = mine and hmac.compare_digest(first_code_hash, values["access_code_hash"])
         return Filed(first_id, code if mine else None, False, first_no)
     # Parameters apart from the statement: the statement is not built again for each filing.
     event = {"request_id": request_id, "kind": "submitted", "public": True, "by_requester": True, "to_stage": "received",
@@ -241,6 +250,8 @@ def announce_pending(limit: int = 50) -> int:
     now = utcnow()
     for req in reqs:
         code = access_code_for(req.submission_key) if req.submission_key else None
+        if code is not None and not code_matches(req, code):
+            code = None  # renewed by SMS before the receipt went out: the old one opens nothing
         _notify_requester(req, "received", code=code)
         _notify_new(req, req.department_id)
         req.announced_at = now
@@ -397,6 +408,30 @@ def assign_department(req: ServiceRequest, department, actor) -> None:
     _notify_requester(req, "transfer")
 
 
+def phone_matches(req: ServiceRequest, phone: str | None) -> bool:
+    """Whether ``phone`` (as typed) is the mobile number the request was filed with."""
+    typed = normalize_phone(phone) if phone else None
+    stored = mobile_number(req.phone) if req.personal_data_purged_at is None else None
+    return bool(typed and stored) and hmac.compare_digest(typed, stored)
+
+
+def renew_access_code(req: ServiceRequest) -> None:
+    """A new access code, sent by SMS to the request's mobile number: the old code stops
+    opening the request.  Recorded on the staff timeline (not the public one); the caller
+    commits, then delivers (the SMS is in the outbox with the change)."""
+    mobile = mobile_number(req.phone)
+    if mobile is None or req.personal_data_purged_at is not None or not sms_enabled():
+        raise IntakeError(_("No text message can be sent for this request."))
+    code = random_access_code()
+    req.access_code_hash = hash_code(code)
+    _event(req, "recover", public=False, by_requester=True)
+    lang = req.reply_lang if req.reply_lang in ("zh", "en") else "zh"
+    with force_locale(lang):
+        text = _("The new access code of your request %(no)s is %(code)s. The old code no longer works. "
+                 "If you did not ask for it, you may ignore this message.", no=req.tracking_no, code=code)
+    queue_sms(mobile, text, lang=lang, kind="request.recover", ref=req.tracking_no)
+
+
 def reveal_contact(req: ServiceRequest, actor) -> None:
     """Staff see the whole phone number only through this logged step."""
     _event(req, "reveal", public=False, actor=actor)
@@ -405,8 +440,17 @@ def reveal_contact(req: ServiceRequest, actor) -> None:
 
 # --- notifications -----------------------------------------------------------------
 
+# What the requester is told by SMS too (when SMS is configured and the phone is a mobile):
+# the receipt, a public reply, a stage change (a merge closes the request).
+SMS_EVENTS = ("received", "stage", "reply", "duplicate")
+
+
 def _notify_requester(req: ServiceRequest, what: str, code: str | None = None, body: str = "") -> None:
-    if not req.email or req.personal_data_purged_at is not None:
+    if req.personal_data_purged_at is not None:
+        return
+    if what in SMS_EVENTS:
+        _sms_requester(req, what, code=code, body=body)
+    if not req.email:
         return
     from flask import render_template
 
@@ -424,6 +468,32 @@ def _notify_requester(req: ServiceRequest, what: str, code: str | None = None, b
         link = external_url("intake.status", lang_code=lang, tracking_no=req.tracking_no, code=code)
         text = render_template("intake/mail/requester.txt", req=req, what=what, code=code, body=body, dept=dept, link=link, stages=STAGES)
     queue_mail(req.email, subject, text, lang=lang, kind=f"request.{what}", ref=req.tracking_no)
+
+
+def _sms_requester(req: ServiceRequest, what: str, code: str | None = None, body: str = "") -> None:
+    """A short text in the requester's language: the tracking number, what happened and
+    the status page's link.  The access code goes in the receipt only when there is no
+    e-mail address (else it is in the e-mail, and a text message stays code-free); a
+    reply's own words stay on the status page."""
+    mobile = mobile_number(req.phone)
+    if mobile is None or not sms_enabled():
+        return
+    lang = req.reply_lang if req.reply_lang in ("zh", "en") else "zh"
+    with force_locale(lang):
+        dept = req.department.loc("name").text if req.department is not None else _("the building council")
+        link = external_url("intake.status", lang_code=lang, tracking_no=req.tracking_no)
+        if what == "received" and code and not req.email:
+            text = _("Your request %(no)s was received. Access code: %(code)s (keep it). Follow it: %(link)s",
+                     no=req.tracking_no, code=code, link=link)
+        elif what == "received":
+            text = _("Your request %(no)s was received. Follow it: %(link)s", no=req.tracking_no, link=link)
+        elif what == "stage":
+            text = _("Your request %(no)s is now: %(stage)s. Details: %(link)s", no=req.tracking_no, stage=STAGES[req.stage], link=link)
+        elif what == "reply":
+            text = _("%(dept)s replied to your request %(no)s. Read it: %(link)s", dept=dept, no=req.tracking_no, link=link)
+        else:  # duplicate
+            text = _("Your request %(no)s was merged into %(other)s. Details: %(link)s", no=req.tracking_no, other=body, link=link)
+    queue_sms(mobile, text, lang=lang, kind=f"request.{what}", ref=req.tracking_no)
 
 
 def _staff_recipients(*where) -> sa.Select:
