@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from app.core.models import AuditLog
 from app.extensions import db
 from app.guide.models import GuideEntry, GuideRevision
-from app.intake.emergency import emergency_kinds
 from app.intake.models import ServiceRequest
 from tests.conftest import Auth, csrf_from, text_of
 from tests.guide_fixtures import make_entries
@@ -198,6 +197,8 @@ def test_urgent_is_stored_badged_filtered_and_first_in_the_open_queue(app, clien
 
 
 def test_the_emergency_words():
+    from app.intake.emergency import emergency_kinds
+
     assert emergency_kinds("有人被困电梯") == ["lift"]
     assert emergency_kinds("12楼茶水间冒烟了") == ["fire"]
     assert emergency_kinds("接到骗子电话，让我转账") == ["fraud"]
