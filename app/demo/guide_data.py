@@ -750,3 +750,12 @@ SENSITIVE = frozenset({
 })
 for _row in ENTRIES:
     _row["sensitive"] = _row["slug"] in SENSITIVE
+
+# Services where someone may be in danger right now: their pages say whom to call first
+# (the same slugs are marked by the migration 3c9e5a71d0b4).
+EMERGENCY = {
+    "fire-hazard-report": "fire", "special-equipment-lift": "lift", "anti-fraud-report": "fraud",
+    "security-guidance": "police", "aed-first-aid": "medical",
+}
+for _row in ENTRIES:
+    _row["emergency"] = EMERGENCY.get(_row["slug"], "")

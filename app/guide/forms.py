@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, URL, ValidationError
 
 from ..core.forms import ChoiceSelect, Form, choices
-from .models import AUDIENCES, CATEGORIES, MATERIAL_FORMS, STATUSES
+from .models import AUDIENCES, CATEGORIES, EMERGENCY_KINDS, MATERIAL_FORMS, STATUSES
 
 
 class SearchForm(Form):
@@ -67,6 +67,7 @@ class EntryForm(Form):
     audience = SelectField(_l("Who it serves"), choices=choices(AUDIENCES.items()), validators=[DataRequired()], widget=ChoiceSelect())
     status = SelectField(_l("Status"), choices=choices(STATUSES.items()), validators=[DataRequired()], widget=ChoiceSelect())
     sensitive = BooleanField(_l("Sensitive: requests for it are never listed publicly"))
+    emergency = SelectField(_l("Emergency"), choices=choices(EMERGENCY_KINDS.items()), default="", validate_choice=True, widget=ChoiceSelect())
     title_zh = StringField(_l("Title (Chinese)"), validators=[DataRequired(), Length(max=160)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
     summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[DataRequired(), Length(max=1000)])

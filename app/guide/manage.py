@@ -65,7 +65,7 @@ def _form_data(form: EntryForm) -> dict:
 
 
 _PLAIN_FIELDS = {
-    "slug", "category", "audience", "status", "sensitive", "promised_days", "legal_days", "is_free", "phone", "online_url",
+    "slug", "category", "audience", "status", "sensitive", "emergency", "promised_days", "legal_days", "is_free", "phone", "online_url",
     "last_reviewed_on",
 } | {f"{n}_{lang}" for n in ("title", "summary", "council_role", "fee", "location", "hours", "complaint", "legal_basis") for lang in ("zh", "en")}
 

@@ -54,6 +54,33 @@ AUDIENCES: dict[str, object] = {
 }
 STATUSES: dict[str, object] = {"active": _l("Active"), "suspended": _l("Suspended")}
 MATERIAL_FORMS: dict[str, object] = {"original": _l("Original"), "copy": _l("Copy"), "electronic": _l("Electronic")}
+# Entries where someone may be in danger right now: their page (and the request form for
+# them) shows "call first" with tap-to-call links; "" = not an emergency service.
+EMERGENCY_KINDS: dict[str, object] = {
+    "": _l("Not an emergency service"),
+    "fire": _l("Fire (119)"),
+    "police": _l("Police (110)"),
+    "medical": _l("Medical emergency (120)"),
+    "lift": _l("Lift entrapment (110 / 119)"),
+    "fraud": _l("Fraud (110 / 96110)"),
+}
+# The numbers shown for each kind, most relevant first.
+EMERGENCY_NUMBERS: dict[str, tuple[str, ...]] = {
+    "": ("110", "119", "120"),
+    "fire": ("119", "120", "110"),
+    "police": ("110", "120", "119"),
+    "medical": ("120", "110", "119"),
+    "lift": ("110", "119", "120"),
+    "fraud": ("110", "96110"),
+}
+NUMBER_LABELS: dict[str, object] = {
+    "110": _l("Police"),
+    "119": _l("Fire and rescue"),
+    "120": _l("Ambulance"),
+    "96110": _l("Anti-fraud hotline"),
+}
+# Kinds whose page offers the call as its main action, the request form only as a link.
+CALL_FIRST = frozenset({"fraud"})
 
 
 class GuideEntry(Bilingual, db.Model):
@@ -76,6 +103,8 @@ class GuideEntry(Bilingual, db.Model):
     # Sensitive (labour disputes, legal aid, hardship aid, counselling…): requests for it are
     # never listed on a public page, feed or API, only counted (intake.queries.publicly_listed).
     sensitive: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # An emergency service (EMERGENCY_KINDS): its page shows whom to call first.
+    emergency: Mapped[str] = mapped_column(sa.String(12), default="", server_default="")
     title_zh: Mapped[str] = mapped_column(sa.String(160))
     title_en: Mapped[str] = mapped_column(sa.String(200), default="")
     summary_zh: Mapped[str] = mapped_column(sa.Text, default="")
@@ -115,6 +144,11 @@ class GuideEntry(Bilingual, db.Model):
         sa.CheckConstraint("status IN ('active', 'suspended')", name="status"),
         sa.CheckConstraint("audience IN ('enterprise', 'employee', 'both')", name="audience"),
     )
+
+    @property
+    def call_first(self) -> bool:
+        """Whether the page's main action is a phone call, the request form only a link."""
+        return self.emergency in CALL_FIRST
 
     def __repr__(self) -> str:
         return f"<GuideEntry {self.slug}>"

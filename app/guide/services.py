@@ -18,7 +18,7 @@ TEXT_FIELDS = (
     "title", "summary", "council_role", "fee", "location", "hours", "complaint", "legal_basis",
 )
 SCALAR_FIELDS = (
-    "slug", "category", "audience", "status", "sensitive", "promised_days", "legal_days", "is_free", "phone", "online_url",
+    "slug", "category", "audience", "status", "sensitive", "emergency", "promised_days", "legal_days", "is_free", "phone", "online_url",
 )
 LIST_FIELDS = ("conditions", "materials", "steps")
 EDITABLE_FIELDS = (

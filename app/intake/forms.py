@@ -142,6 +142,7 @@ class RequestForm(Form):
     attachments = MultipleFileField(_l("Attachments (optional)"))
     reply_lang = RadioField(_l("Reply to me in"), choices=choices(REPLY_LANGS.items()), default="zh")
     unlisted = BooleanField(_l("Do not list publicly"))
+    urgent = BooleanField(_l("This is urgent: it cannot wait for the usual time limit"))
     consent = BooleanField(
         _l("I agree that my details are used to handle this request as described above."),
         validators=[DataRequired(message=_l("Please agree to the notice so that we can handle your request."))],

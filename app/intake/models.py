@@ -81,6 +81,8 @@ class ServiceRequest(db.Model):
     reply_lang: Mapped[str] = mapped_column(sa.String(5), default="zh")
     # The requester ticked "do not list publicly": the request appears only in totals.
     unlisted: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # The requester ticked "this is urgent": a badge for staff, first in the open queue.
+    urgent: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     consent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     personal_data_purged_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # The loop's clock.

@@ -78,6 +78,11 @@ def building_choices() -> sa.Select:
     return sa.select(Building.slug, Building.name_zh, Building.name_en).order_by(Building.street_id, Building.slug)
 
 
+def service_emergency(slug: str) -> sa.Select:
+    """The kind of emergency an active entry is about ("" when none)."""
+    return sa.select(GuideEntry.emergency).where(GuideEntry.slug == slug, GuideEntry.status == "active")
+
+
 def active_entry(slug: str) -> sa.Select:
     """The active guide entry a request is filed for, with what a filing reads of it
     (its department, time limit, title, audience and sensitivity); its lists and long texts stay unread."""
@@ -155,11 +160,13 @@ class QueueFilters:
     building: str = ""
     dept: str = ""
     service: str = ""
+    urgent: bool = False
     page: int = 1
 
 
 def queue(user, filters: QueueFilters, today: date) -> tuple[sa.Select, sa.Select]:
-    """(the page of requests, their count) for the staff queue; newest first, overdue
+    """(the page of requests, their count) for the staff queue; newest first (urgent ones
+    first in the open queue), overdue
     ones are flagged by the template (due_on < today while open)."""
     stmt = sa.select(ServiceRequest).where(scope_condition(user))
     if filters.stage == "open":
@@ -178,9 +185,13 @@ def queue(user, filters: QueueFilters, today: date) -> tuple[sa.Select, sa.Selec
         stmt = stmt.where(ServiceRequest.entry_id.is_(None))
     elif filters.service:
         stmt = stmt.where(ServiceRequest.entry_id == sa.select(GuideEntry.id).where(GuideEntry.slug == filters.service).scalar_subquery())
+    if filters.urgent:
+        stmt = stmt.where(ServiceRequest.urgent.is_(True))
     count = stmt.with_only_columns(sa.func.count(ServiceRequest.id)).order_by(None)
     page = max(1, min(filters.page, MAX_PAGE))
-    rows = stmt.options(selectinload(ServiceRequest.cohandlers)).order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+    # The open queue (the default) shows the requests marked urgent first.
+    first = (ServiceRequest.urgent.desc(),) if filters.stage == "open" else ()
+    rows = stmt.options(selectinload(ServiceRequest.cohandlers)).order_by(*first, ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
     return rows.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE), count
 
 

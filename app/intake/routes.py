@@ -24,12 +24,13 @@ from ..core.rendering import render
 from ..core.security import mark_private, private_page
 from ..extensions import client_ip, db, limiter
 from ..guide.models import CATEGORIES
+from .emergency import emergency_kinds, numbers_for
 from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, RecoverForm, ReopenForm, RequestForm, TrackForm, normalize_phone, normalize_text
 from . import progress
 from .models import EVENT_KINDS, REPLY_LANGS, STAGES
 from .queries import (
     active_entry, building_by_slug, building_choices, by_tracking_no, filing_targets, public_events, requests_version,
-    company_optional, service_choices,
+    company_optional, service_choices, service_emergency,
 )
 from . import stash
 from .services import (
@@ -218,7 +219,7 @@ def _file_request():
         {
             "entry": entry, "building": SimpleNamespace(id=target.building_id), "company_name": form.company_name.data, "contact_name": form.contact_name.data,
             "phone": form.phone.data, "email": form.email.data, "description": form.description.data, "reply_lang": form.reply_lang.data,
-            "unlisted": form.unlisted.data,
+            "unlisted": form.unlisted.data, "urgent": form.urgent.data,
         },
         stored,
         key,
@@ -295,8 +296,18 @@ def _blank_form():
     return _render_form(form)
 
 
+def _emergency_context(form: RequestForm) -> dict:
+    """The "call first" notice's kinds: those the description suggests (shown inline under
+    it) and the chosen service's own (guide_entry.emergency), for the notice above the form."""
+    typed = emergency_kinds(form.description.data)
+    service = form.service.data or ""
+    kind = db.session.scalar(service_emergency(service)) if service and service != "other" else None
+    return {"typed_emergency": typed, "notice_kinds": ([kind] if kind else []) + [k for k in typed if k != kind]}
+
+
 def _render_form(form: RequestForm, status: int = 200, stashed=()):
     return render("intake/new.html", form=form, status=status, max_files=uploads.max_upload_files(), stashed=list(stashed), **_field_context(),
+                  **_emergency_context(form),
                   max_size=uploads.format_size(uploads.max_upload_bytes()), retention_days=current_app.config["RETENTION_DAYS"])
 
 
@@ -311,7 +322,8 @@ def check_field():
     field.validate(form)
     if not (field.data or "").strip():
         field.errors = []  # an empty field is only an error on submit
-    return render("intake/_field.html", field=field, name=name, **_field_context())
+    return render("intake/_field.html", field=field, name=name, **_field_context(),
+                  typed_emergency=emergency_kinds(field.data) if name == "description" else [])
 
 
 @bp.route("/requests/<tracking_no>/submitted")
@@ -326,7 +338,8 @@ def submitted(tracking_no: str):
 
     mobile = mobile_number(req.phone) if sms_enabled() else None
     return render("intake/submitted.html", req=req, code=info.get("code"), stages=STAGES, mail_to=mask_email(req.email),
-                  sms_to=mask_mobile(mobile) if mobile else None, sms_configured=sms_enabled())
+                  sms_to=mask_mobile(mobile) if mobile else None, sms_configured=sms_enabled(),
+                  typed_emergency=emergency_kinds(req.description))
 
 
 # --- the requester's page --------------------------------------------------------
@@ -645,3 +658,9 @@ def _recover_code():
         db.session.rollback()
     # The same answer whether or not the pair matched.
     return _recover_page(RecoverForm(formdata=None), sent=True)
+
+
+@bp.app_template_global("emergency_numbers")
+def _emergency_numbers(kinds=(), general=True):
+    """[(number, label)] for the "call first" notice (templates/macros/emergency.html)."""
+    return numbers_for(kinds, general)

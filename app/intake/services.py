@@ -64,10 +64,10 @@ def _filing_sql() -> tuple[sa.TextClause, sa.TextClause]:
     )
     request = typed_sql(
         "INSERT INTO service_request (tracking_no, access_code_hash, submission_key, submitter_hash, public_token, source, "
-        "entry_id, building_id, department_id, company_name, contact_name, phone, email, description, reply_lang, unlisted, "
+        "entry_id, building_id, department_id, company_name, contact_name, phone, email, description, reply_lang, unlisted, urgent, "
         "stage, consent_at, created_at, updated_at, due_on, reopen_count) "
         "VALUES (:tracking_no, :access_code_hash, :submission_key, :submitter_hash, :public_token, :source, :entry_id, "
-        ":building_id, :department_id, :company_name, :contact_name, :phone, :email, :description, :reply_lang, :unlisted, "
+        ":building_id, :department_id, :company_name, :contact_name, :phone, :email, :description, :reply_lang, :unlisted, :urgent, "
         ":stage, :consent_at, :created_at, :updated_at, :due_on, :reopen_count) "
         "ON CONFLICT (submission_key) DO NOTHING RETURNING id",
         ServiceRequest.__table__,
@@ -157,7 +157,7 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
     """File a request and commit.  ``data``: entry (a GuideEntry, or any row with ``id``,
     ``department_id`` and ``promised_days``; None for "something else"), building (with
     ``id``), company_name, contact_name, phone, email, description, reply_lang, and
-    optionally unlisted (the requester's "do not list publicly").
+    optionally unlisted (the requester's "do not list publicly") and urgent.
     Idempotent per ``submission_key``: a second call returns the first request, with its
     access code only if ``submitter`` (the sending session's secret) is the first call's.
     ``public_token``: the Open311 token to store with the request.
@@ -194,6 +194,7 @@ def submit_request(data: dict, files: list[StoredFile], submission_key: str, sou
         description=normalize_text(data["description"]),
         reply_lang=data.get("reply_lang") if data.get("reply_lang") in ("zh", "en") else "zh",
         unlisted=bool(data.get("unlisted")),
+        urgent=bool(data.get("urgent")),
         stage="received",
         consent_at=now,
         created_at=now,

@@ -87,6 +87,7 @@ def _filters() -> QueueFilters:
         building=args.get("building", "")[:80],
         dept=args.get("dept", "")[:40],
         service=args.get("service", "")[:120],
+        urgent=args.get("urgent") == "1",
         page=page,
     )
 
