@@ -1,7 +1,7 @@
 """One outbox for e-mail and SMS: outbox_mail.channel (mail | sms).
 
 Revision ID: 3644d58971df
-Revises: 0a21a9868722
+Revises: 0aa3fcc61159
 Create Date: 2026-12-07 16:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3644d58971df'
-down_revision = '0a21a9868722'
+down_revision = '0aa3fcc61159'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ The demo catalogue's emergency services are marked at once, so an existing site 
 "call first" on their pages on upgrade.
 
 Revision ID: 3c9e5a71d0b4
-Revises: 0a21a9868722
+Revises: 3644d58971df
 Create Date: 2026-12-07 16:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '3c9e5a71d0b4'
-down_revision = '0a21a9868722'
+down_revision = '3644d58971df'
 branch_labels = None
 depends_on = None
 
