@@ -163,6 +163,18 @@ def counters(app, server):
         store.engine.dispose()
 
 
+def _refused_on_both_workers(server, before: dict[int, int], send) -> None:
+    """The (limit+1)th and later tries are refused, whichever worker takes them: at least 4,
+    and on until both workers have answered (which worker accepts a connection is the
+    kernel's choice; an idle pair often hands a short burst to one), at most 80."""
+    for n in range(80):
+        status, _, html = send()
+        assert status == 429 and "尝试次数过多" in html, (status, server.log())
+        if n >= 3 and len({pid for pid, k in server.served_by().items() if k > before.get(pid, 0)}) >= 2:
+            break
+    _both_workers_answered(server, before)
+
+
 def _both_workers_answered(server, before: dict[int, int]) -> None:
     after = server.served_by()
     answered = {pid for pid, n in after.items() if n > before.get(pid, 0)}
@@ -176,10 +188,7 @@ def test_track_limit_holds_across_two_workers(server, counters, demo):
     attempt = {"tracking_no": "LS-2025-000001", "code": "ABCD-EFGH", "csrf_token": token}
     statuses = [client.post("/zh/track", attempt)[0] for _ in range(TRACK)]
     assert statuses == [422] * TRACK, server.log()
-    for _ in range(4):  # the (limit+1)th and later tries, whichever worker takes them
-        status, _, html = client.post("/zh/track", attempt)
-        assert status == 429 and "尝试次数过多" in html, (status, server.log())
-    _both_workers_answered(server, before)
+    _refused_on_both_workers(server, before, lambda: client.post("/zh/track", attempt))
 
 
 def test_login_per_account_holds_across_two_workers(server, counters, demo):
@@ -190,10 +199,7 @@ def test_login_per_account_holds_across_two_workers(server, counters, demo):
     statuses = [client.post("/zh/login", wrong)[0] for _ in range(FREE_FAILURES)]
     assert statuses == [422] * FREE_FAILURES, server.log()
     right = dict(wrong, password=DEMO_PASSWORD)
-    for _ in range(4):
-        status, _, html = client.post("/zh/login", right)
-        assert status == 429 and "尝试次数过多" in html, (status, server.log())
-    _both_workers_answered(server, before)
+    _refused_on_both_workers(server, before, lambda: client.post("/zh/login", right))
 
 
 def test_two_step_limit_holds_across_two_workers(app, server, counters, demo):
@@ -205,10 +211,8 @@ def test_two_step_limit_holds_across_two_workers(app, server, counters, demo):
     token, _ = client.form("/zh/login/two-step")
     statuses = [client.post("/zh/login/two-step", {"code": "000000", "csrf_token": token})[0] for _ in range(TWO_STEP)]
     assert statuses == [422] * TWO_STEP, server.log()
-    for _ in range(4):
-        status, _, html = client.post("/zh/login/two-step", {"code": totp_code(app, "admin@example.com"), "csrf_token": token})
-        assert status == 429 and "尝试次数过多" in html, (status, server.log())
-    _both_workers_answered(server, before)
+    _refused_on_both_workers(
+        server, before, lambda: client.post("/zh/login/two-step", {"code": totp_code(app, "admin@example.com"), "csrf_token": token}))
 
 
 def test_database_counters_outlive_a_restart(app, demo, tmp_path):
