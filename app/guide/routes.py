@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, request, url_for
+from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ..core.forms import choices
@@ -69,6 +69,26 @@ def _index():
         terms=highlight_terms(filters.q),
         categories=CATEGORIES,
     )
+
+
+SUGGESTIONS = 10  # what the request form's service picker lists at most
+
+
+@bp.route("/suggest")
+def suggest():
+    """The request form's service picker (static/js/picker.js): the best matches of the
+    guide's own search for ``q`` — the query function behind /guide/?q=, so the same
+    words (Chinese, pinyin, initials, English) find the same entries in the same order —
+    as JSON ``{"q", "results": [{"value", "label", "group"}], "count"}``."""
+    q = request.args.get("q", "")[:200]
+    entries = []
+    if q.strip():
+        rows, _count = guide_page(GuideFilters(q=q))
+        entries = db.session.scalars(rows).unique().all()[:SUGGESTIONS] if rows is not None else []
+    results = [{"value": e.slug, "label": e.loc("title").text, "group": str(CATEGORIES.get(e.category, e.category))} for e in entries]
+    response = jsonify({"q": q, "results": results, "count": len(results)})
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
 
 
 @bp.route("/<slug>")

@@ -128,13 +128,31 @@ class CompanyUnlessPersonal:
         raise StopValidation(self.message)
 
 
+class ChosenNotTyped:
+    """The service picker's text box (``service_text``, made by static/js/picker.js) holds
+    what the person typed; only an explicit choice from the list sets ``service``.  Text
+    typed with nothing chosen gets its own message (and the text is kept on the page)."""
+
+    message = _l("Choose a service from the list, or “Something else”.")
+
+    def __call__(self, form, field):
+        if not field.data and normalize_text(form.service_text.data):
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
 class RequestForm(Form):
-    service = SelectField(_l("Service"), validators=[InputRequired(message=_l("Choose a service, or “Something else”.")), KnownChoice(_l("Choose a service, or “Something else”."))], validate_choice=False)
+    service = SelectField(_l("Service"), validators=[ChosenNotTyped(), InputRequired(message=_l("Choose a service, or “Something else”.")), KnownChoice(_l("Choose a service, or “Something else”."))], validate_choice=False)
+    service_text = StringField(validators=[Optional()], filters=[lambda v: (v or "")[:200]])  # the picker's typed text, never filed
     building = SelectField(_l("Building"), validators=[InputRequired(message=_l("Choose your building.")), KnownChoice(_l("Choose your building."))], validate_choice=False)
-    company_name = StringField(_l("Company name"), validators=[CompanyUnlessPersonal(), Length(max=120), Clean(2)])
-    contact_name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=60), Clean(1)])
-    phone = StringField(_l("Phone"), validators=[DataRequired(message=_l("Enter a phone number.")), Length(max=30), Phone()])
-    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254), Email(message=_l("Enter a valid e-mail address."), granular_message=False, check_deliverability=False)])
+    company_name = StringField(_l("Company name"), validators=[CompanyUnlessPersonal(), Length(max=120), Clean(2)],
+                               render_kw={"autocomplete": "organization"})
+    contact_name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=60), Clean(1)],
+                               render_kw={"autocomplete": "name"})
+    phone = StringField(_l("Phone"), validators=[DataRequired(message=_l("Enter a phone number.")), Length(max=30), Phone()],
+                        render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "tel"})
+    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254), Email(message=_l("Enter a valid e-mail address."), granular_message=False, check_deliverability=False)],
+                        render_kw={"type": "email", "autocomplete": "email"})
     description = TextAreaField(
         _l("What do you need?"),
         validators=[DataRequired(message=_l("Describe what you need.")), Length(max=2000), Clean(10)],

@@ -169,7 +169,16 @@ def _field_context() -> dict:
                           "services (legal aid, labour disputes, counselling, hardship aid and similar) and “Something "
                           "else” are never listed anyway."),
         },
-        "searchable_fields": {"service": _("Type to find a service")},
+        # The service list, enhanced by static/js/picker.js into a combobox fed by the
+        # guide's own search (guide.suggest); without JavaScript it is a plain <select>.
+        "combobox_fields": {"service": {
+            "data-combobox": "", "data-suggest-url": url_for("guide.suggest"), "data-text-name": "service_text",
+            "data-hint": _("Type a word in Chinese, pinyin or English, then choose a service from the list (↓ ↑ and Enter)."),
+            "data-msg-none": _("No service found. Try another word, or choose “Something else”."),
+            "data-msg-one": _("1 service found. Use ↓ to hear it."),
+            "data-msg-many": _("%(num)s services found. Use ↓ and ↑ to hear them.", num="{n}"),
+            "data-msg-chosen": _("Chosen: %(service)s", service="{label}"),
+        }},
     }
 
 
@@ -307,7 +316,7 @@ def _emergency_context(form: RequestForm) -> dict:
 
 def _render_form(form: RequestForm, status: int = 200, stashed=()):
     return render("intake/new.html", form=form, status=status, max_files=uploads.max_upload_files(), stashed=list(stashed), **_field_context(),
-                  **_emergency_context(form),
+                  **_emergency_context(form), typed_service="" if form.service.data else (form.service_text.data or ""),
                   max_size=uploads.format_size(uploads.max_upload_bytes()), retention_days=current_app.config["RETENTION_DAYS"])
 
 

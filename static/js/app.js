@@ -31,73 +31,6 @@
     }, 0);
   });
 
-  // A long <select data-searchable> gets a filter box: typing hides the options that do
-  // not contain the text (the select itself still posts, so nothing depends on this).
-  function makeSearchable(select) {
-    if (select.dataset.searchReady) return;
-    select.dataset.searchReady = "1";
-    var box = document.createElement("input");
-    box.type = "search";
-    box.className = "select-filter";
-    box.setAttribute("aria-label", select.dataset.searchLabel || "");
-    box.placeholder = select.dataset.searchLabel || "";
-    if (select.id) { box.id = select.id + "-filter"; box.dataset.filterFor = select.id; }
-    box.setAttribute("aria-controls", select.id || "");
-    box.setAttribute("autocomplete", "off");
-    select.parentNode.insertBefore(box, select);
-    if (select.dataset.searchHint && select.id) {
-      var hint = document.createElement("p");
-      hint.className = "hint";
-      hint.id = select.id + "-filter-hint";
-      hint.textContent = select.dataset.searchHint;
-      select.parentNode.insertBefore(hint, box);
-      box.setAttribute("aria-describedby", hint.id);
-    }
-    // What is chosen, said aloud as the filter or the arrow keys change it.
-    var said = document.createElement("span");
-    said.className = "visually-hidden";
-    said.setAttribute("aria-live", "polite");
-    select.parentNode.insertBefore(said, select);
-    function sayChoice() { said.textContent = select.value && select.selectedOptions[0] ? select.selectedOptions[0].textContent.trim() : ""; }
-    // Keyboard: ↓/↑ choose the next/previous option the filter left, Enter keeps the
-    // choice without sending the form, Escape clears the filter.
-    box.addEventListener("keydown", function (event) {
-      if (event.isComposing) return;
-      if (event.key === "Enter") { event.preventDefault(); return; }
-      if (event.key === "Escape" && box.value) {
-        event.preventDefault();
-        box.value = "";
-        box.dispatchEvent(new Event("input"));
-        return;
-      }
-      if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
-      event.preventDefault();
-      var shown = Array.prototype.filter.call(select.options, function (o) {
-        return o.value && !o.hidden && !(o.parentNode && o.parentNode.hidden) && !o.disabled;
-      });
-      if (!shown.length) return;
-      var at = shown.indexOf(select.selectedOptions[0]);
-      var next = event.key === "ArrowDown" ? Math.min(at + 1, shown.length - 1) : Math.max(at - 1, 0);
-      if (at === -1) next = event.key === "ArrowDown" ? 0 : shown.length - 1;
-      select.value = shown[next].value;
-      sayChoice();
-    });
-    box.addEventListener("input", function () {
-      var needle = box.value.trim().toLowerCase();
-      var first = null;
-      select.querySelectorAll("option").forEach(function (option) {
-        var show = !needle || !option.value || option.textContent.toLowerCase().indexOf(needle) !== -1;
-        option.hidden = !show;
-        if (show && option.value && !first) first = option;
-      });
-      select.querySelectorAll("optgroup").forEach(function (group) {
-        group.hidden = !group.querySelector("option:not([hidden])");
-      });
-      if (needle && first && (!select.value || select.selectedOptions[0].hidden)) select.value = first.value;
-      sayChoice();
-    });
-  }
-
   // Choosing a canned reply puts its text into the message box (it can still be edited).
   document.addEventListener("change", function (event) {
     var select = event.target;
@@ -164,9 +97,4 @@
     if (target) target.focus();
   });
 
-  function enhance(root) {
-    root.querySelectorAll("select[data-searchable]").forEach(makeSearchable);
-  }
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
-  document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });
 })();
