@@ -17,9 +17,16 @@ from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 NAVIGATION = (
     ("guide.index", _l("Service Guide")),
     ("intake.new_request", _l("Requests")),
+    ("intake.track", _l("Track")),
     ("wall.index", _l("Wish Wall")),
     ("boards.index", _l("Building Boards")),
 )
+
+# Pages that belong to a navigation item though another item shares their blueprint
+# (besides the item's endpoint and endpoints named after it, e.g. intake.track_recover).
+NAV_SECTIONS = {
+    "intake.track": ("intake.status", "intake.unlock", "intake.info", "intake.rate_request", "intake.reopen_request", "intake.attachment", "intake.recover"),
+}
 
 
 def _load_config(config) -> Config | object:
@@ -74,10 +81,11 @@ def create_app(config=None) -> Flask:
     app.session_interface = CookieSessionInterface()
     page_cache.init_app(app)
     app.jinja_env.globals.update(page_csrf_token=page_csrf_token, csrf_token=csrf_token)
-    from .core.timeutil import aware, machine_time
+    from .core.timeutil import aware, format_when, format_until, machine_time
 
     app.jinja_env.filters["aware"] = aware
     app.jinja_env.filters["machine_time"] = machine_time
+    app.jinja_env.globals.update(format_when=format_when, format_until=format_until)
     init_i18n(app)
     init_security(app)
     init_errors(app)
@@ -137,12 +145,26 @@ def create_app(config=None) -> Flask:
     def nav_items():
         return [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in app.view_functions]
 
+    def nav_current(endpoint: str) -> bool:
+        """Whether the navigation item of ``endpoint`` is the section of this page: a
+        requester's tracking pages (the look-up, code recovery, the status page and its
+        forms) are "Track"; every other page of a blueprint is its item's."""
+        from flask import request
+
+        here = request.endpoint or ""
+        if endpoint in NAV_SECTIONS:
+            return here in NAV_SECTIONS[endpoint] or here.startswith(endpoint)
+        claimed = any(here in pages or here.startswith(item) for item, pages in NAV_SECTIONS.items())
+        return not claimed and here.split(".")[0] == endpoint.split(".")[0]
+
     from .auth.permissions import can
-    from .core.text import highlight
+    from .core.text import highlight, summary_label
 
     app.jinja_env.filters["highlight"] = highlight
+    app.jinja_env.filters["summary_label"] = summary_label
     app.jinja_env.globals.update(
         nav_items=nav_items,
+        nav_current=nav_current,
         intake_url=intake_url,
         can=can,
         format_datetime=format_datetime,

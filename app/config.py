@@ -171,6 +171,14 @@ class Config:
         self.WALL_SENSITIVE_WORDS_FILE = os.environ.get("WALL_SENSITIVE_WORDS_FILE") or None
         # Links in e-mails sent outside a web request (commands, the API's workers).
         self.SITE_URL = os.environ.get("SITE_URL") or "http://127.0.0.1:5000"
+        # Who runs the site (主办单位, in the footer of every page and in the privacy notice),
+        # the hotline people can call (12345, the citizen service hotline, until the operator
+        # sets its own) and the ICP filing number (备案号, shown only when set, linking to
+        # beian.miit.gov.cn as Chinese sites must); see docs/journey/home.md.
+        self.SITE_OPERATOR_ZH = os.environ.get("SITE_OPERATOR_ZH") or "陆家嘴金融城楼宇党建和楼事会"
+        self.SITE_OPERATOR_EN = os.environ.get("SITE_OPERATOR_EN") or "Lujiazui Financial City building Party organisations and building-affairs councils"
+        self.SITE_HOTLINE = os.environ.get("SITE_HOTLINE") or "12345"
+        self.ICP_NUMBER = os.environ.get("ICP_NUMBER") or ""
         # Largest request body (uploads included): 5 attachments of 5 MB plus the form.
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 26 * 1024 * 1024)
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.ENV_NAME == "production")

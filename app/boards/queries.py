@@ -296,3 +296,17 @@ def boards_version(now) -> sa.Select:
         *stamp(Project), *ids(CouncilMember), *ids(Resource), *ids(Council), *ids(Building), *ids(Street),
         *ids(Department), one(sa.func.max(GuideEntry.updated_at)), one(sa.func.max(AuditLog.id)),
     )
+
+
+def waitlist_position(registration) -> sa.Select:
+    """A waitlisted registration's place on the waitlist (1 = the next to get a seat): the
+    waitlisted registrations of its event that arrived before it, plus one.  Its
+    ``position`` is the order of arrival among every registration, seated ones included."""
+    from .models import Registration
+
+    return sa.select(sa.func.count() + 1).select_from(Registration).where(
+        Registration.event_id == registration.event_id,
+        Registration.status == "waitlisted",
+        Registration.position < registration.position,
+    )
+

@@ -35,6 +35,7 @@ from .queries import (
     event_in,
     notices,
     upcoming_events,
+    waitlist_position,
     buildings,
     figures_by_building,
     fulfilled_wishes,
@@ -219,7 +220,8 @@ def registered(slug: str, event_id: int):
         registration = db.session.scalar(sa.select(Registration).where(Registration.cancel_token_hash == token_hash(info.get("token", ""))))
     if registration is None:
         return redirect(url_for("boards.event", slug=slug, event_id=event_id), code=303)
-    return render("boards/registered.html", building=building, event=item, registration=registration,
+    place = db.session.scalar(waitlist_position(registration)) if registration.status == "waitlisted" else None
+    return render("boards/registered.html", building=building, event=item, registration=registration, waitlist_place=place,
                   cancel_url=url_for("boards.cancel_registration", slug=slug, token=info["token"], _external=True),
                   masked=mask_phone(registration.phone))
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
@@ -11,6 +14,27 @@ from .queries import district_figures
 from .rendering import render
 
 bp = Blueprint("core", __name__)
+
+# When the accessibility statement was last checked against the site (update with it).
+STATEMENT_REVIEWED = date(2026, 12, 7)
+
+
+@bp.app_context_processor
+def site_identity() -> dict:
+    """What the footer of every page says about who runs the site and how to reach them
+    (settings SITE_OPERATOR_ZH/EN, SITE_HOTLINE, ICP_NUMBER; see app/config.py)."""
+    from .i18n import current_lang
+
+    config = current_app.config
+    lang = current_lang()
+    operator = (config.get("SITE_OPERATOR_EN") if lang == "en" else None) or config.get("SITE_OPERATOR_ZH") or ""
+    hotline = config.get("SITE_HOTLINE") or ""
+    return {
+        "site_operator": operator,
+        "site_hotline": hotline,
+        "site_hotline_tel": re.sub(r"[^\d+]", "", hotline),
+        "icp_number": config.get("ICP_NUMBER") or "",
+    }
 
 
 @bp.route("/<lang:lang_code>/")
@@ -38,6 +62,13 @@ def privacy():
     """The full personal-information notice: what is collected, who sees it, what is
     public and when (the rule of ``app.intake.queries.publicly_listed``), how long."""
     return cached("core.privacy", 1, lambda: render("core/privacy.html", retention_days=current_app.config["RETENTION_DAYS"]))
+
+
+@bp.route("/<lang:lang_code>/accessibility")
+def accessibility():
+    """The accessibility statement: the standard aimed at, how it is tested, what is known
+    not to meet it and how to report a problem."""
+    return cached("core.accessibility", 1, lambda: render("core/accessibility.html", reviewed=STATEMENT_REVIEWED))
 
 
 @bp.route("/healthz")

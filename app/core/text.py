@@ -36,3 +36,12 @@ def highlight(text, terms) -> Markup:
         last = match.end()
     out.append(escape(value[last:]))
     return Markup("").join(out)
+
+
+_TRAILING_PUNCTUATION = " \t\u3000。．.？?！!：:；;，,、"
+
+
+def summary_label(label) -> str:
+    """A field's label as an error summary names it: without the punctuation it may end in
+    ("您对办理结果是否满意？" → "您对办理结果是否满意"), since the message follows it."""
+    return str(label or "").rstrip(_TRAILING_PUNCTUATION)

@@ -167,6 +167,8 @@ def build_site(app) -> Site:
 
         # public
         add("home", "")
+        add("privacy notice", "privacy")
+        add("accessibility statement", "accessibility")
         add("guide list", "guide/")
         add("guide search", f"guide/?q={query}")
         add("guide filtered", "guide/?dept=market&audience=both")
