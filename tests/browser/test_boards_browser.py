@@ -206,7 +206,7 @@ def registration_journey(people: list, app, event_id: int) -> None:
     expect(c.get_by_role("button", name=tr(app, "zh", "Register"), exact=True)).to_have_count(0)
     register_in_browser(c, app, event_id, "赵六", PHONE_C, "Join the waitlist")
     assert c.locator("h1").inner_text() == tr(app, "zh", "You are on the waitlist")
-    expect(c.locator("p.lead")).to_have_text(tr(app, "zh", "Number %(pos)d in order of arrival; you move up when someone cancels.", pos=3))
+    expect(c.locator("p.lead")).to_have_text(tr(app, "zh", "You are number %(pos)d on the waitlist; you move up when someone ahead of you cancels.", pos=1))
     c_cancel_url = c.locator("#cancel-url").input_value()
 
     # the same phone number (typed with spaces) once more: refused, in Chinese, with what was typed kept
