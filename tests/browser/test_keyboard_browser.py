@@ -156,8 +156,12 @@ def file_request_by_keyboard(pg, app, javascript: bool) -> str:
     assert pg.url.endswith(form_url), pg.url
     assert pg.locator("h1").inner_text() == tr(app, "zh", "File a request")
 
-    # The first stop inside main is the service (its filter box with JavaScript).
-    kb.tab_until(lambda i: i["inMain"])
+    # Inside main: first the emergency notice's tap-to-call numbers, each a Tab stop, then
+    # the "urgent" box (left unticked), then the service (its picker with JavaScript).
+    first_in_main = kb.tab_until(lambda i: i["inMain"])
+    assert first_in_main["href"].startswith("tel:"), describe(first_in_main)
+    kb.tab_until(lambda i: i["id"] == "urgent")
+    kb.tab()
     if javascript:
         # The service picker (a combobox fed by the guide's search): type, ↓ to the
         # service, Enter chooses it and does not send the form.
