@@ -72,7 +72,7 @@ def test_footer_on_every_page_in_chinese(client, demo, path):
     footer = _section(_html(client.get(path)), '<footer class="site-footer">', "</footer>")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", footer))
     assert "主办单位" in text and "陆家嘴金融城楼宇党建和楼事会" in text
-    assert "咨询电话" in text and '<a href="tel:12345">12345</a>' in footer
+    assert "咨询热线" in text and '<a href="tel:12345">12345</a>' in footer
     assert '<a href="/zh/privacy">' in footer and "个人信息保护说明" in text
     assert '<a href="/zh/accessibility">' in footer and "无障碍声明" in text
     assert "ICP" not in footer and "beian.miit.gov.cn" not in footer  # nothing when not configured
