@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: help install node-tools translations run test test-sqlite test-postgres translations-update clean bench bench-guide bench-intake bench-wall bench-boards sqlmap
+.PHONY: help install node-tools translations run test test-fast test-sqlite test-postgres translations-update clean bench bench-guide bench-intake bench-wall bench-boards sqlmap
 
 help:
 	@echo "make run    – serve the site with demo data on http://$(HOST):$(PORT)/ (SQLite under instance/)"
@@ -57,6 +57,10 @@ test-postgres: translations node-tools
 	fi
 
 test: test-sqlite test-postgres
+
+# While working: the suite on SQLite without the browser, load and kill tests (a few minutes).
+test-fast: translations node-tools
+	env -u TEST_DATABASE_URL -u DATABASE_URL $(BIN)/python -m pytest -q -m "not load and not browser" --ignore=tests/browser $(PYTEST_ARGS)
 
 # After adding UI strings: extract them, then translate the new entries in translations/zh.
 translations-update: install
