@@ -123,7 +123,7 @@ def test_poster_calls_to_action_in_both_languages_with_the_contact(app, client, 
     # zh first, en second, whatever the URL's language
     assert text.index("扫码反映问题、查进度") < text.index("Scan to report a problem or track a request")
     assert text.index("上海中心大厦") < text.index("Shanghai Tower")
-    for zh, en in (("反映问题", "Report a problem"), ("查进度", "Track a request"), ("许个心愿", "Make a wish")):
+    for zh, en in (("反映问题", "Report a problem"), ("查进度", "Track a request"), ("许个愿", "Make a wish")):
         assert zh in text and en in text
     # the contact: the council and the office hotline, never a person's phone number
     assert "上海中心大厦楼事会" in text and "咨询热线" in text and "Hotline" in text
