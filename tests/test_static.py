@@ -29,7 +29,7 @@ def test_base_page_configures_htmx_safely(client):
     assert config["historyRestoreAsHxRequest"] is False
     assert {"code": "422", "swap": True} in config["responseHandling"]
     scripts = re.findall(r'<script src="([^"]+)"', html)
-    assert scripts == ["/static/vendor/htmx/htmx-2.0.11.min.js", "/static/js/app.js"]
+    assert scripts == ["/static/vendor/htmx/htmx-2.0.11.min.js", "/static/js/app.js", "/static/js/picker.js"]
     assets = re.findall(r'src="([^"]+)"', html) + [
         href for rel, href in re.findall(r'<link rel="([^"]+)" href="([^"]+)"', html) if rel != "alternate"
     ]
