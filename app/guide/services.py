@@ -64,8 +64,9 @@ def normalise_keywords(text: str | None, lang: str) -> str:
 
 def _search_text(entry: GuideEntry) -> tuple[str, str, str, str]:
     """(title, keywords, body, pinyin) token strings of the entry's search document.
-    Keywords get the same tokens as the title and body plus their full pinyin (``shebao``
-    for 社保); their pinyin initials go with the others' into the weak pinyin column."""
+    Title and keywords get the same tokens as the body plus their full pinyin (``shebao``
+    for 社保), so a pinyin query ranks as the Chinese one would; their pinyin initials go
+    with the title's and summary's pinyin into the weak pinyin column."""
     title = f"{entry.title_zh} {entry.title_en}"
     words = " , ".join(keyword_phrases(entry.keywords_zh) + keyword_phrases(entry.keywords_en))
     keywords = " ".join(t for t in (index_tokens(words), pinyin_tokens(words, initials=False)) if t)
@@ -81,7 +82,8 @@ def _search_text(entry: GuideEntry) -> tuple[str, str, str, str]:
         parts += [dept.name_zh, dept.name_en, dept.short_zh, dept.short_en]
     body = " ".join(p for p in parts if p)
     pinyin = " ".join(t for t in (pinyin_tokens(f"{entry.title_zh} {entry.summary_zh}"), pinyin_tokens(words, initials=None)) if t)
-    return index_tokens(title), keywords, index_tokens(body), pinyin
+    title = " ".join(t for t in (index_tokens(title), pinyin_tokens(entry.title_zh, initials=False)) if t)
+    return title, keywords, index_tokens(body), pinyin
 
 
 def reindex(entry: GuideEntry) -> None:
