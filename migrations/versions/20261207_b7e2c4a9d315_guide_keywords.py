@@ -103,11 +103,17 @@ def downgrade():
         for trigger in TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS guide_search_fts")
-    with op.batch_alter_table('guide_search_doc', schema=None) as batch_op:
-        batch_op.drop_column('keywords')
-    with op.batch_alter_table('guide_entry', schema=None) as batch_op:
-        batch_op.drop_column('keywords_en')
-        batch_op.drop_column('keywords_zh')
+    if dialect == "sqlite":
+        # SQLite's own DROP COLUMN (3.35+), not a batch copy: copying guide_entry means
+        # dropping it, and with foreign keys on that cascades to its revisions, search
+        # rows and requests.
+        op.execute("ALTER TABLE guide_search_doc DROP COLUMN keywords")
+        op.execute("ALTER TABLE guide_entry DROP COLUMN keywords_en")
+        op.execute("ALTER TABLE guide_entry DROP COLUMN keywords_zh")
+    else:
+        op.drop_column('guide_search_doc', 'keywords')
+        op.drop_column('guide_entry', 'keywords_en')
+        op.drop_column('guide_entry', 'keywords_zh')
     if dialect == "sqlite":
         _sqlite_fts(("title", "body", "pinyin"))
     elif dialect == "postgresql":
