@@ -214,3 +214,18 @@ def test_hsds_carries_the_keywords(app, client, demo):
     assert service["x_loushi"]["keywords"] == {"zh": ["快递", "寄快递"], "en": ["courier", "parcel"]}
     found = client.get("/api/hsds/services", query_string={"search": "courier"}).get_json()
     assert [s["x_loushi"]["slug"] for s in found["contents"]] == ["keyword-match"]
+
+
+def test_reindex_guide_rewrites_every_search_row(app, runner, demo):
+    make_entries(app, [dict(RANKED[1])], base=False)
+    with app.app_context():
+        doc = db.session.scalar(sa.select(GuideSearchDoc))
+        doc.keywords, doc.title = "", ""  # as a row written before keywords were indexed
+        db.session.commit()
+        db.session.remove()
+        assert _slugs("courier") == []
+    result = runner.invoke(args=["reindex-guide"])
+    assert result.exit_code == 0 and "Reindexed 1 guide entries." in result.output
+    with app.app_context():
+        assert _slugs("courier") == ["keyword-match"] and _slugs("邮件")[:1] == ["keyword-match"]
+        db.session.remove()

@@ -98,6 +98,16 @@ def reindex(entry: GuideEntry) -> None:
         doc.title, doc.keywords, doc.body, doc.pinyin = title, keywords, body, pinyin
 
 
+def reindex_all() -> int:
+    """Rewrite every entry's search document (after a change to what is indexed, e.g.
+    the keywords column); the number of entries.  ``flask --app wsgi reindex-guide``."""
+    count = 0
+    for entry in db.session.scalars(sa.select(GuideEntry).order_by(GuideEntry.id)):
+        reindex(entry)
+        count += 1
+    return count
+
+
 def web_link(url: str | None) -> str:
     """``url`` when it is an http(s) link, else "": a ``javascript:`` or ``data:`` URL must
     never reach an ``href`` on a public page (whatever the caller validated)."""
