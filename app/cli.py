@@ -1,4 +1,4 @@
-"""Commands: seed-demo, create-user, purge-personal-data, translate."""
+"""Commands: seed-demo, create-user, purge-personal-data, reindex-guide, translate."""
 
 from __future__ import annotations
 
@@ -82,6 +82,15 @@ def register_cli(app: Flask) -> None:
             raise click.UsageError(str(exc)) from exc
         db.session.commit()
         click.echo(f"Created {user.email} ({user.role}).")
+
+    @app.cli.command("reindex-guide")
+    def reindex_guide_command() -> None:
+        """Rewrite the search index of every guide entry (safe to run at any time)."""
+        from .guide.services import reindex_all
+
+        count = reindex_all()
+        db.session.commit()
+        click.echo(f"Reindexed {count} guide entries.")
 
     @app.cli.group("translate")
     def translate() -> None:

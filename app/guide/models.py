@@ -111,6 +111,11 @@ class GuideEntry(Bilingual, db.Model):
     summary_en: Mapped[str] = mapped_column(sa.Text, default="")
     council_role_zh: Mapped[str] = mapped_column(sa.Text, default="")
     council_role_en: Mapped[str] = mapped_column(sa.Text, default="")
+    # "Also searched as": the words people type for this service (colloquial phrases, old
+    # names, abbreviations), separated by commas, 、 or new lines.  Indexed between the
+    # title and the body (docs/guide/keywords.md); shown to staff, not on the public page.
+    keywords_zh: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    keywords_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     conditions: Mapped[list] = mapped_column(sa.JSON, default=list)
     materials: Mapped[list] = mapped_column(sa.JSON, default=list)
     steps: Mapped[list] = mapped_column(sa.JSON, default=list)
@@ -181,5 +186,6 @@ class GuideSearchDoc(db.Model):
 
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("guide_entry.id", ondelete="CASCADE"), primary_key=True)
     title: Mapped[str] = mapped_column(sa.Text, default="")
+    keywords: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     body: Mapped[str] = mapped_column(sa.Text, default="")
     pinyin: Mapped[str] = mapped_column(sa.Text, default="")
