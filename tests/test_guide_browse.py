@@ -159,7 +159,7 @@ def test_filters_show_as_removable_chips_and_are_counted(client, catalogue):
     assert re.search(r"<h1>\s*Service Guide\s*</h1>", html)
 
     zh = client.get("/zh/guide/", query_string={"dept": "tax"}).get_data(as_text=True)
-    assert "移除筛选条件：部门：税务局" in zh and "已选 1 项" in zh
+    assert "移除筛选条件：办理部门：税务局" in zh and "已选 1 项" in zh
     assert "已选" not in client.get("/zh/guide/").get_data(as_text=True)
 
 
