@@ -192,3 +192,8 @@ def test_page_two_of_all_services_has_no_grid(client, catalogue):
 def test_the_entry_breadcrumb_leads_to_its_category_page(client, catalogue):
     html = client.get("/zh/guide/tax-registration").get_data(as_text=True)
     assert '<a href="/zh/guide/?category=tax">税务</a>' in html
+
+
+def test_a_chip_keeps_only_the_guide_own_parameters(client, catalogue):
+    html = client.get("/zh/guide/?category=tax&lang_code=en&page=1&utm=x").get_data(as_text=True)
+    assert re.findall(r'<a class="chip" href="([^"]+)"', html) == ["/zh/guide/"]

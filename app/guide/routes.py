@@ -88,7 +88,7 @@ def _browse_context(filters: GuideFilters, departments) -> dict:
             for key, label in CATEGORIES.items()
             if counts.get(key)
         ]
-    args = {k: v for k, v in request.args.items() if v and k != "page"}
+    args = {k: v for k in ("q", "dept", "category", "audience") if (v := request.args.get(k, ""))}
     chips = []
     names = {d.code: d.loc("short").text or d.loc("name").text for d in departments}
     for name, label, value in (
