@@ -184,6 +184,19 @@ def guide_page(filters: GuideFilters) -> tuple[sa.Select | None, sa.Select | Non
     return rows.options(LIST_COLUMNS).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE), count
 
 
+# --- Browse by topic (the guide's first page) ---------------------------------------
+
+
+def category_counts() -> sa.Select:
+    """``(category, number of active entries)`` of every category that has any: one
+    GROUP BY over the indexed column, the same rows the category's list shows."""
+    return (
+        sa.select(GuideEntry.category, sa.func.count(GuideEntry.id))
+        .where(GuideEntry.status == "active")
+        .group_by(GuideEntry.category)
+    )
+
+
 def guide_version() -> sa.Select:
     """Changes whenever any entry is created, edited or changes status (page cache key)."""
     return sa.select(sa.func.max(GuideEntry.updated_at))

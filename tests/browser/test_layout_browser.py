@@ -39,6 +39,8 @@ CHECK = r"""() => {
   const visible = (el) => {
     const s = getComputedStyle(el);
     if (s.visibility === "hidden" || s.display === "none" || parseFloat(s.opacity) === 0) return false;
+    // not rendered, though laid out: the content of a closed <details> (content-visibility)
+    if (el.checkVisibility && !el.checkVisibility()) return false;
     const r = el.getBoundingClientRect();
     return r.width > 1 && r.height > 1;
   };

@@ -172,6 +172,7 @@ def build_site(app) -> Site:
         add("guide list", "guide/")
         add("guide search", f"guide/?q={query}")
         add("guide filtered", "guide/?dept=market&audience=both")
+        add("guide category", "guide/?category=talent")
         add("guide detail", "guide/hukou")
         add("request form", f"requests/new?service=food-licence&building={b}")
         add("request form invalid", "requests/new", form=_invalid_request_form(clients["public"], lang), status=422)
