@@ -386,7 +386,20 @@ def test_bulk_assign(app, client, guide, auth):
 
         police = db.session.scalar(sa.select(Department.id).where(Department.code == "police"))
     page = client.get("/zh/council/requests/").get_data(as_text=True)
-    response = client.post("/zh/council/requests/assign", data={"csrf_token": csrf_from(page), "ids": ids, "department": str(police)})
+    # nothing chosen beforehand: the department list starts on its placeholder
+    assert re.search(r'<select id="bulk-department" name="department"><option value="">选择部门…</option><option value="\d+">', page), page
+    assert "selected" not in re.search(r'<select id="bulk-department".*?</select>', page, re.S).group(0)
+    # without a department: the queue again (422), the error said, the selection kept
+    missing = client.post("/zh/council/requests/assign", data={"csrf_token": csrf_from(page), "ids": ids, "department": ""})
+    assert missing.status_code == 422 and "请为所选诉求选择部门。" in text_of(missing)
+    assert all(re.search(rf'value="{i}" form="bulk-assign"[^>]*checked', missing.get_data(as_text=True)) for i in ids)
+    # with one: first the question, with the count and the department
+    question = client.post("/zh/council/requests/assign", data={"csrf_token": csrf_from(page), "ids": ids, "department": str(police)})
+    assert question.status_code == 200 and re.search(r"将 2 条诉求分派至\S+？", text_of(question)) and a in text_of(question)
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(ServiceRequest.department_id))) == {None}  # nothing done yet
+    html = question.get_data(as_text=True)
+    response = client.post("/zh/council/requests/assign", data={"csrf_token": csrf_from(html), "ids": ids, "department": str(police), "confirm": "1"})
     assert response.status_code == 303
     assert "已将 2 条诉求分派至" in text_of(client.get(response.location))
     with app.app_context():

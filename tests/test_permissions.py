@@ -54,7 +54,7 @@ MATRIX = {
     "guide_manage.change_status": ("POST", EDITORS, {"status": "suspended"}, 303),
     "intake_staff.index": ("GET", WORKSPACE),
     "intake_staff.detail": ("GET", WORKSPACE),
-    "intake_staff.bulk_assign": ("POST", STAFF, {}, 303),
+    "intake_staff.bulk_assign": ("POST", STAFF, {}, 422),  # nothing chosen: the queue again, with the error
     "intake_staff.stage": ("POST", STAFF, {"stage": "assigned"}, 303),
     "intake_staff.reply_to": ("POST", STAFF, {"body": "Internal check", "visibility": "internal"}, 303),
     "intake_staff.transfer_to": ("POST", STAFF, {}, 422),
@@ -68,7 +68,7 @@ MATRIX = {
     "wall_manage.reject_wish": ("POST", MODERATORS, {"reason": "test"}, 303),
     "wall_manage.hide_wish": ("POST", MODERATORS, {}, 303),
     "wall_manage.dismiss_wish_reports": ("POST", MODERATORS, {}, 400),  # allowed; this wish is not on the wall (409, shown as a 400 page)
-    "wall_manage.bulk": ("POST", MODERATORS, {}, 303),
+    "wall_manage.bulk": ("POST", MODERATORS, {}, 422),  # nothing chosen: the queue again, with the error
     "wall_manage.edit_wish": ("POST", MODERATORS, {}, 422),
     "wall_manage.claim_wish": ("POST", MODERATORS, {}, 422),
     "wall_manage.fulfil_wish": ("POST", MODERATORS, {}, 422),

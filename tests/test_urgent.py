@@ -177,7 +177,7 @@ def test_urgent_is_stored_badged_filtered_and_first_in_the_open_queue(app, clien
     assert Auth(staff).login().status_code in (302, 303)  # the admin sees every request
     queue = staff.get("/zh/council/requests/")
     html = queue.get_data(as_text=True)
-    rows = re.findall(r"<tr class=\"[^\"]*\">.*?</tr>", html, re.S)
+    rows = re.findall(r"<tr class=\"[^\"]*\"[^>]*>.*?</tr>", html, re.S)
     assert urgent_no in rows[0] and plain_no in rows[1]  # urgent first, though older
     assert "紧急" in re.sub(r"<[^>]+>", "", rows[0]) and "紧急" not in re.sub(r"<[^>]+>", "", rows[1])
     assert 'name="urgent" value="1"' in html  # the filter, in the GET form (no JS needed)

@@ -227,7 +227,9 @@ def test_reject_hide_edit_bulk_and_audit(app, client, auth, demo):
     token = csrf_from(page)
     rejected = client.post(f"/zh/council/wall/{first}/reject", data={"csrf_token": token, "reason": "重复"}, headers={"HX-Request": "true"})
     assert rejected.status_code == 200 and 'id="mod-%d"' % first in rejected.get_data(as_text=True) and "已驳回" in text_of(rejected)
-    response = client.post("/zh/council/wall/bulk", data={"csrf_token": token, "action": "approve", "ids": [str(second)]})
+    question = client.post("/zh/council/wall/bulk", data={"csrf_token": token, "action": "approve", "ids": [str(second)]})
+    assert question.status_code == 200 and "通过 1 条心愿？" in text_of(question)  # asked first
+    response = client.post("/zh/council/wall/bulk", data={"csrf_token": token, "action": "approve", "ids": [str(second)], "confirm": "1"})
     assert response.status_code == 303
     edited = client.post(f"/zh/council/wall/{second}/edit", data={"csrf_token": token, "text": "希望楼里有一间健身房"})
     assert edited.status_code == 303

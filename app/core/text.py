@@ -45,3 +45,17 @@ def summary_label(label) -> str:
     """A field's label as an error summary names it: without the punctuation it may end in
     ("您对办理结果是否满意？" → "您对办理结果是否满意"), since the message follows it."""
     return str(label or "").rstrip(_TRAILING_PUNCTUATION)
+
+
+def excerpt(text, limit: int = 80) -> str:
+    """The start of ``text`` on one line: whitespace runs become one space, and past
+    ``limit`` characters it is cut (at a space when one is near the end) and ends in "…".
+    Mask what must not show *before* cutting (a cut number must not escape the mask)."""
+    value = " ".join(str(text or "").split())
+    if len(value) <= limit:
+        return value
+    cut = value[:limit]
+    space = cut.rfind(" ")
+    if space >= limit * 3 // 4:
+        cut = cut[:space]
+    return cut.rstrip(_TRAILING_PUNCTUATION) + "…"

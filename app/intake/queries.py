@@ -14,7 +14,7 @@ from sqlalchemy.orm import load_only, selectinload
 
 from ..boards.models import Building
 from ..guide.models import Department, GuideEntry
-from .models import OPEN_STAGES, STAGES, CannedReply, RequestDepartment, RequestEvent, ServiceRequest
+from .models import OPEN_STAGES, STAGES, CannedReply, RequestAttachment, RequestDepartment, RequestEvent, ServiceRequest
 
 PAGE_SIZE = 25
 MAX_PAGE = 200
@@ -195,8 +195,24 @@ def queue(user, filters: QueueFilters, today: date) -> tuple[sa.Select, sa.Selec
     return rows.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE), count
 
 
+def attachment_counts(request_ids, content_types) -> sa.Select:
+    """(request_id, count) of the attachments of ``content_types`` (the images) of each of
+    ``request_ids``: one query for a whole page of the queue."""
+    return (
+        sa.select(RequestAttachment.request_id, sa.func.count(RequestAttachment.id))
+        .where(RequestAttachment.request_id.in_(list(request_ids)), RequestAttachment.content_type.in_(sorted(content_types)))
+        .group_by(RequestAttachment.request_id)
+    )
+
+
+def entry_titles(slug: str) -> sa.Select:
+    """(title_zh, title_en) of the guide entry ``slug``, active or suspended (the queue's
+    service filter names it even when the form no longer offers it)."""
+    return sa.select(GuideEntry.title_zh, GuideEntry.title_en).where(GuideEntry.slug == slug)
+
+
 def requests_by_ids(user, ids: list[int]) -> sa.Select:
-    return sa.select(ServiceRequest).where(ServiceRequest.id.in_(ids), scope_condition(user))
+    return sa.select(ServiceRequest).where(ServiceRequest.id.in_(ids), scope_condition(user)).order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
 
 
 def figures(building_id: int | None = None) -> sa.Select:

@@ -7,15 +7,20 @@ members their buildings', admins all; every action is audited (services.py).  Ob
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from ..auth.permissions import STAFF_ROLES, can, permission_required, register, require
 from ..core.audit import has_contacts, mask_contacts
 from ..core.forms import choices
-from ..core.inputs import page_arg
+from ..core.i18n import current_lang
+from ..core.text import excerpt
+from ..core.inputs import MAX_PAGE as MAX_INPUT_PAGE, bounded_int, page_arg
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render, wants_fragment
 from ..core.workdays import SHANGHAI
@@ -27,6 +32,8 @@ from .models import EVENT_KINDS, STAGES, TRANSITIONS
 from .queries import (
     QueueFilters,
     all_events,
+    attachment_counts,
+    entry_titles,
     buildings,
     by_tracking_no,
     canned_replies,
@@ -36,7 +43,7 @@ from .queries import (
     requests_by_ids,
     PAGE_SIZE,
 )
-from .routes import IMAGE_TYPES, send_attachment
+from .routes import IMAGE_TYPES, _choices, _field_context, send_attachment
 from .services import (
     IntakeError,
     add_cohandler,
@@ -47,6 +54,8 @@ from .services import (
     reveal_contact,
     transfer,
 )
+
+EXCERPT_LENGTH = 80  # characters of the description in a queue row
 
 bp = Blueprint("intake_staff", __name__, url_prefix="/<lang:lang_code>/council/requests")
 
@@ -76,9 +85,11 @@ def _today():
     return datetime.now(SHANGHAI).date()
 
 
-def _filters() -> QueueFilters:
-    args = request.args
-    page = page_arg()
+def _filters(args=None) -> QueueFilters:
+    """The queue's filters from the query string (or ``args``: the filters a bulk form
+    was sent from, its ``back`` field)."""
+    page = page_arg() if args is None else bounded_int(args.get("page"), default=1, minimum=1, maximum=MAX_INPUT_PAGE)
+    args = request.args if args is None else args
     stage = args.get("stage", "open")
     return QueueFilters(
         stage=stage if stage in STAGES or stage in ("open", "all") else "open",
@@ -92,52 +103,118 @@ def _filters() -> QueueFilters:
     )
 
 
-def _department_choices(exclude: int | None = None):
-    return choices([(str(d.id), d.loc("name").text) for d in db.session.scalars(departments()) if d.id != exclude])
+def _department_choices(exclude: int | None = None, placeholder: str | None = None):
+    first = [("", placeholder)] if placeholder else []
+    return choices(first + [(str(d.id), d.loc("name").text) for d in db.session.scalars(departments()) if d.id != exclude])
 
 
-@bp.route("/")
-@permission_required("workspace.view")
-def index():
-    filters = _filters()
+def _bulk_form() -> BulkAssignForm:
+    form = BulkAssignForm()
+    # Nothing is chosen beforehand: the list starts on "Choose a department…".
+    form.department.choices = _department_choices(placeholder=_("Choose a department…"))
+    return form
+
+
+def _service_filter(chosen: str):
+    """The queue's service filter: the request form's list of services by name, grouped
+    as there (with "Something else"), made a combobox by static/js/picker.js fed by the
+    guide's own search (guide.suggest) — the same picker as the public form, without the
+    typed-text field; and the chosen service's name ("" when none)."""
+    services, _places, _digest, _personal = _choices()
+    groups = [(group, options) for group, options in services.items() if group]
+    name = next((str(o.label) for _g, options in groups for o in options if o.value == chosen), "") if chosen else ""
+    if chosen and not name:
+        # A service the form no longer offers (suspended): still named, still chosen.
+        titles = db.session.execute(entry_titles(chosen)).first()
+        if titles is not None:
+            name = titles.title_en if current_lang() == "en" and titles.title_en else titles.title_zh
+            groups = [("", choices([(chosen, name)]))] + groups
+    attrs = {k: v for k, v in _field_context()["combobox_fields"]["service"].items() if k != "data-text-name"}
+    return groups, name, attrs
+
+
+def _queue_page(status: int = 200, partial: str | None = "intake/staff/_queue.html", args=None, **extra):
+    filters = _filters(args)
     rows, count = queue(current_user, filters, _today())
     reqs = db.session.scalars(rows).unique().all()
     total = db.session.scalar(count)
-    bulk = BulkAssignForm()
-    bulk.department.choices = _department_choices()
+    # What the requester wrote and sent, for the people handling each request only
+    # (observers see neither): the description's start with phones and e-mail addresses
+    # masked as on the request page before a reveal, and how many photos came with it.
+    readable = [r for r in reqs if can("request.details", r)]
+    excerpts = {r.id: excerpt(mask_contacts(r.description), EXCERPT_LENGTH) for r in readable}
+    photos = dict(db.session.execute(attachment_counts([r.id for r in readable], IMAGE_TYPES)).all()) if readable else {}
+    service_groups, service_name, service_attrs = _service_filter(filters.service)
+    extra.setdefault("bulk", _bulk_form())
     return render(
         "intake/staff/index.html",
-        "intake/staff/_queue.html",
+        partial,
+        status=status,
         reqs=reqs,
         total=total,
         pages=(total + PAGE_SIZE - 1) // PAGE_SIZE,
         filters=filters,
         today=_today(),
         stages=STAGES,
-        bulk=bulk,
+        excerpts=excerpts,
+        photos=photos,
+        service_groups=service_groups,
+        service_name=service_name,
+        service_attrs=service_attrs,
         all_buildings=db.session.scalars(buildings()).all(),
         all_departments=db.session.scalars(departments()).all(),
+        **extra,
     )
+
+
+@bp.route("/")
+@permission_required("workspace.view")
+def index():
+    return _queue_page()
 
 
 @bp.route("/assign", methods=["POST"])
 @permission_required("request.handle")
 def bulk_assign():
-    form = BulkAssignForm()
-    form.department.choices = _department_choices()
+    """Step one (no ``confirm``): "Assign 3 requests to <department>?" — with htmx in
+    place of the bulk bar, without JS as a page listing the requests; step two
+    (``confirm=1``) assigns.  Without a department or a request the queue comes back
+    (422) with the selection kept."""
+    form = _bulk_form()
     ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit() and len(i) < 10][:100]
-    if not form.validate() or not ids:
-        flash(_("Choose at least one request and a department."), "error")
-        return redirect(url_for("intake_staff.index"), code=303)
-    department = db.session.get(Department, int(form.department.data))
-    reqs = db.session.scalars(requests_by_ids(current_user, ids)).unique().all()
+    reqs = db.session.scalars(requests_by_ids(current_user, ids)).unique().all() if ids else []
+    valid = form.validate()
+    if not valid or not reqs:
+        if not valid and not reqs:
+            error = _("Choose at least one request and a department.")
+        elif not valid:
+            error = _("Choose a department for the selected requests.")
+        else:
+            error = _("Select at least one request.")
+        args = MultiDict(parse_qsl(urlsplit(_back_to_queue()).query))
+        return _queue_page(status=422, partial="intake/staff/_bulk.html", args=args, bulk=form, bulk_error=error,
+                           selected={r.id for r in reqs}, back_url=_back_to_queue())
     for req in reqs:
         require("request.route", req)
+    department = db.session.get(Department, int(form.department.data))
+    if request.form.get("confirm") != "1":
+        question = ngettext("Assign %(num)d request to %(dept)s?", "Assign %(num)d requests to %(dept)s?", len(reqs),
+                            dept=department.loc("name").text)
+        return render("intake/staff/bulk_confirm.html", "intake/staff/_bulk_confirm.html", reqs=reqs, department=department,
+                      question=question, stages=STAGES, today=_today(), back=_back_to_queue())
+    for req in reqs:
         assign_department(req, department, current_user)
     db.session.commit()
     deliver_after_commit()
     flash(_("%(num)d requests assigned to %(dept)s.", num=len(reqs), dept=department.loc("name").text), "success")
-    return redirect(url_for("intake_staff.index"), code=303)
+    return redirect(_back_to_queue(), code=303)
+
+
+def _back_to_queue() -> str:
+    """The queue with the filters it was filtered by (a path of this queue only)."""
+    back = request.form.get("back", "")
+    base = url_for("intake_staff.index")
+    return back if back.startswith(base) and "//" not in back and "\\" not in back else base
 
 
 def _load(tracking_no: str, permission: str = "request.handle"):
@@ -210,6 +287,7 @@ def _detail_page(req, status: int = 200, partial: str | None = None, **given):
         # address typed in the free text.
         maskable=bool(req.phone or req.email) or any(has_contacts(v) for v in private.values()),
         oob_timeline=given.pop("oob_timeline", False),
+        stage_done=given.pop("stage_done", ""),
         can_route=can("request.route", req),
         # Observers read the request: no action forms are built for them.
         **(_forms(req, **given) if can("request.handle", req) else {}),
@@ -230,6 +308,7 @@ def stage(tracking_no: str):
     form.stage.choices = choices([(s, STAGES[s]) for s in TRANSITIONS[req.stage]])
     if not form.validate():
         return _detail_page(req, status=422, partial="intake/staff/_stage.html", stage_form=form)
+    before = req.stage
     try:
         change_stage(req, form.stage.data, current_user, form.note.data or "")
         db.session.commit()
@@ -238,10 +317,12 @@ def stage(tracking_no: str):
         form.stage.errors = [str(exc)]
         return _detail_page(req, status=422, partial="intake/staff/_stage.html", stage_form=form)
     deliver_after_commit()
+    # What changed, old → new: in the stage box (htmx) or as the flash after the redirect.
+    message = _("Stage changed from “%(old)s” to “%(new)s”.", old=STAGES[before], new=STAGES[req.stage])
     if wants_fragment():
         # htmx: the stage box in place (a fresh, empty form) and the timeline out of band.
-        return _detail_page(req, partial="intake/staff/_stage.html", stage_form=StageForm(formdata=None))
-    flash(_("Moved to “%(stage)s”.", stage=STAGES[req.stage]), "success")
+        return _detail_page(req, partial="intake/staff/_stage.html", stage_form=StageForm(formdata=None), stage_done=message)
+    flash(message, "success")
     return redirect(url_for("intake_staff.detail", tracking_no=req.tracking_no), code=303)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..auth.permissions import permission_required, register, require
@@ -18,8 +19,11 @@ from ..core.rendering import render, wants_fragment
 from ..extensions import db
 from .forms import ClaimForm, EditForm, FulfilForm, ProjectForm, RejectForm, ResourceForm
 from .models import PROGRESS, STATUSES, Resource, Wish
-from .queries import QUEUES, auto_hidden, buildings, managed_resources, moderation_queue, queue_counts, resources_for
-from .services import WallError, approve, claim, dismiss_reports, edit_text, fulfil, hide, make_project, reject, save_resource
+from .queries import QUEUES, auto_hidden, buildings, managed_resources, moderation_queue, queue_counts, resources_for, wishes_by_ids
+from .services import (
+    BULK_ACTIONS, WallError, approve, bulk_moderate, claim, dismiss_reports, edit_text, fulfil, hide, make_project, mark_opened,
+    reject, save_resource,
+)
 
 bp = Blueprint("wall_manage", __name__, url_prefix="/<lang:lang_code>/council/wall")
 
@@ -52,17 +56,15 @@ def _queue_name() -> str:
     return queue if queue in QUEUES else "pending"
 
 
-@bp.route("/")
-@permission_required("wall.moderate")
-def index():
-    queue = _queue_name()
-    building = request.args.get("building", "")[:80]
+def _index_page(queue: str, building: str, status: int = 200, partial: str | None = None, **extra):
     # Wishes that reports hid come first, whatever the queue, with an alert (and only there).
     alerts = db.session.scalars(auto_hidden(current_user)).unique().all()
     alert_ids = {w.id for w in alerts}
     wishes = [w for w in db.session.scalars(moderation_queue(current_user, queue, building)).unique() if w.id not in alert_ids]
     return render(
         "wall/manage/index.html",
+        partial,
+        status=status,
         alerts=alerts,
         wishes=wishes,
         queue=queue,
@@ -72,7 +74,15 @@ def index():
         progress=PROGRESS,
         reject_form=RejectForm(),
         all_buildings=[b for b in db.session.scalars(buildings()) if current_user.role == "admin" or b.id in current_user.building_ids],
+        bulk_actions=_bulk_labels(),
+        **extra,
     )
+
+
+@bp.route("/")
+@permission_required("wall.moderate")
+def index():
+    return _index_page(_queue_name(), request.args.get("building", "")[:80])
 
 
 def _done(wish: Wish, message: str):
@@ -123,22 +133,58 @@ def dismiss_wish_reports(wish_id: int):
     return _done(wish, _("Reports dismissed: the wish stays on the wall."))
 
 
+# --- bulk actions: choose, confirm, act -------------------------------------------------------
+
+
+def _bulk_labels() -> dict:
+    return {"approve": _("Approve"), "reject": _("Reject"), "hide": _("Hide")}
+
+
+def _bulk_question(action: str, num: int) -> str:
+    return {
+        "approve": ngettext("Approve %(num)d wish?", "Approve %(num)d wishes?", num),
+        "reject": ngettext("Reject %(num)d wish?", "Reject %(num)d wishes?", num),
+        "hide": ngettext("Hide %(num)d wish?", "Hide %(num)d wishes?", num),
+    }[action]
+
+
 @bp.route("/bulk", methods=["POST"])
 @permission_required("wall.moderate")
 def bulk():
-    action = request.form.get("action")
+    """Step one (no ``confirm``): the chosen action and wishes come back as a question
+    stating the count ("Approve 12 wishes?") — with htmx in place of the bulk bar, without
+    JS as a page listing the wishes; step two (``confirm=1``, from that question) acts.
+    Without an action or a wish the queue comes back (422) with the selection kept."""
+    action = request.form.get("action", "")
     ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit() and len(i) < 10][:200]
-    if action not in ("approve", "reject", "hide") or not ids:
-        flash(_("Choose wishes and an action."), "error")
-        return redirect(url_for("wall_manage.index"), code=303)
-    wishes = db.session.scalars(db.select(Wish).where(Wish.id.in_(ids))).unique().all()
+    queue = request.form.get("queue", "pending")
+    queue = queue if queue in QUEUES else "pending"
+    building = request.form.get("building", "")[:80]
+    wishes = db.session.scalars(wishes_by_ids(ids)).unique().all() if ids else []
     for wish in wishes:
-        require("wall.moderate", wish)
-        {"approve": lambda w: approve(w, current_user), "reject": lambda w: reject(w, current_user, ""), "hide": lambda w: hide(w, current_user)}[action](wish)
+        require("wall.moderate", wish)  # another building's wish: 403, as for one wish
+    if action not in BULK_ACTIONS or not wishes:
+        if action not in BULK_ACTIONS and not wishes:
+            error = _("Choose wishes and an action.")
+        elif action not in BULK_ACTIONS:
+            error = _("Choose an action for the selected wishes.")
+        else:
+            error = _("Select at least one wish.")
+        return _index_page(queue, building, status=422, partial="wall/manage/_bulk.html", bulk_error=error,
+                           selected={w.id for w in wishes}, chosen_action=action if action in BULK_ACTIONS else "")
+    if request.form.get("confirm") != "1":
+        unopened = [w for w in wishes if action == "approve" and w.status != "approved" and w.needs_opening]
+        return render("wall/manage/bulk_confirm.html", "wall/manage/_bulk_confirm.html", wishes=wishes, action=action,
+                      question=_bulk_question(action, len(wishes)), unopened=unopened, queue=queue, building=building,
+                      statuses=STATUSES)
+    done, skipped = bulk_moderate(wishes, action, current_user)
     db.session.commit()
     versions.bump("wall")
-    flash(_("%(num)d wishes updated.", num=len(wishes)), "success")
-    return redirect(url_for("wall_manage.index", queue=request.form.get("queue", "pending")), code=303)
+    flash(_("%(num)d wishes updated.", num=len(done)), "success")
+    if skipped:
+        flash(ngettext("%(num)d flagged wish must be opened and checked on its own before it is approved.",
+                       "%(num)d flagged wishes must be opened and checked one by one before they are approved.", len(skipped)), "warning")
+    return redirect(url_for("wall_manage.index", queue=queue, building=building or None), code=303)
 
 
 # --- one wish: edit, claim, fulfil, project ------------------------------------------------
@@ -168,7 +214,11 @@ def _wish_page(wish: Wish, status: int = 200, **forms):
 @bp.route("/<int:wish_id>")
 @permission_required("wall.moderate")
 def wish_detail(wish_id: int):
-    return _wish_page(_load(wish_id))
+    wish = _load(wish_id)
+    # Opening the wish is what lets a bulk approval include it when it is flagged.
+    if mark_opened(wish, current_user):
+        db.session.commit()
+    return _wish_page(wish)
 
 
 @bp.route("/<int:wish_id>/edit", methods=["POST"])

@@ -56,6 +56,12 @@ class Wish(db.Model):
     # Set when reports hid the wish (not a moderator): it heads the moderation queue with an
     # alert until a moderator decides; cleared by that decision.
     auto_hidden_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # When (and by whom) a moderator last opened the wish's own page since it was last
+    # reported: a flagged wish (reported, hidden by reports, or with words on the sensitive
+    # list) is approved in bulk only once a moderator has opened it (manage.bulk); a new
+    # report clears it (services.report).
+    opened_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     # Any change the wall shows (status, count, claim): the wall's page-cache version.
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
 
@@ -73,6 +79,16 @@ class Wish(db.Model):
     @property
     def text(self) -> str:
         return self.body_public or self.body
+
+    @property
+    def flagged(self) -> bool:
+        """Reported, hidden by reports, or holding words on the sensitive list."""
+        return bool(self.report_count or self.auto_hidden_at or self.flagged_words)
+
+    @property
+    def needs_opening(self) -> bool:
+        """Flagged and not opened by a moderator since: bulk approval skips it."""
+        return self.flagged and self.opened_at is None
 
     def __repr__(self) -> str:
         return f"<Wish {self.id} {self.status}/{self.progress}>"

@@ -92,6 +92,11 @@ def moderation_queue(user, queue: str, building: str = "", limit: int = 100) -> 
     return stmt.order_by(Wish.created_at.desc(), Wish.id.desc()).limit(limit)
 
 
+def wishes_by_ids(ids: list[int]) -> sa.Select:
+    """The wishes of a bulk action, newest first (the view checks each one's scope)."""
+    return sa.select(Wish).where(Wish.id.in_(ids)).order_by(Wish.created_at.desc(), Wish.id.desc())
+
+
 def auto_hidden(user, limit: int = 50) -> sa.Select:
     """Wishes that reports hid and no moderator has looked at yet: the head of every queue."""
     return (sa.select(Wish).where(scope_condition(user), Wish.status == "hidden", Wish.auto_hidden_at.is_not(None))

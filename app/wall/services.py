@@ -163,7 +163,8 @@ def report(wish: Wish, reporter: str, reason: str, network: str | None = None) -
     if not _take_allowance(wish.id, "report", network, "all", current_app.config["WALL_REPORTS_PER_IP"]):
         db.session.execute(sa.delete(WishReport).where(WishReport.wish_id == wish.id, WishReport.reporter == reporter))
         return wish.status == "hidden"
-    db.session.execute(sa.update(Wish).where(Wish.id == wish.id).values(report_count=Wish.report_count + 1))
+    # A new report is news to the moderators: the wish must be opened again before a bulk approval.
+    db.session.execute(sa.update(Wish).where(Wish.id == wish.id).values(report_count=Wish.report_count + 1, opened_at=None, opened_by_id=None))
     count, supports = db.session.execute(sa.select(Wish.report_count, Wish.support_count).where(Wish.id == wish.id)).one()
     if wish.status != "approved":
         return wish.status == "hidden"
@@ -245,6 +246,42 @@ def hide(wish: Wish, actor) -> None:
     wish.status = "hidden"
     wish.updated_at = utcnow()
     _audit("wish.hide", wish, actor, {"status": before}, {"status": "hidden"})
+
+
+def mark_opened(wish: Wish, actor) -> bool:
+    """A moderator opened the wish's own page (and so read it, its reports and its flagged
+    words): recorded once until the next report.  True when this visit recorded it."""
+    if wish.opened_at is not None:
+        return False
+    wish.opened_at = utcnow()
+    wish.opened_by_id = getattr(actor, "id", None)
+    return True
+
+
+BULK_ACTIONS = ("approve", "reject", "hide")
+
+
+def bulk_moderate(wishes, action: str, actor) -> tuple[list[Wish], list[Wish]]:
+    """``action`` (one of BULK_ACTIONS) on each of ``wishes``, each audited as when done
+    one by one: (the wishes acted on, the flagged ones a bulk approval skipped because no
+    moderator has opened them)."""
+    done, skipped = [], []
+    for wish in wishes:
+        if action == "approve":
+            if wish.status == "approved":
+                continue  # nothing to do (already on the wall)
+            if wish.needs_opening:
+                skipped.append(wish)
+                continue
+            approve(wish, actor)
+        elif action == "reject":
+            reject(wish, actor, "")
+        elif action == "hide":
+            hide(wish, actor)
+        else:
+            raise ValueError(action)
+        done.append(wish)
+    return done, skipped
 
 
 def edit_text(wish: Wish, actor, text: str) -> None:

@@ -121,18 +121,22 @@ def open_from_queue(pg, number: str) -> None:
     assert PHONE not in pg.locator("main").inner_text()
 
 
-def change_stage(pg, stage: str, label: str, javascript: bool, number: str) -> None:
+def change_stage(pg, stage: str, label: str, javascript: bool, number: str, before: str) -> None:
+    """Move the request to ``stage``; the page says what changed, ``before`` → ``label``:
+    in the stage box (htmx) or as the flash after the redirect."""
+    said = f"Stage changed from “{before}” to “{label}”."
     pg.locator("#stage-box select[name=stage]").select_option(stage)
     if javascript:
         mark_document(pg)
         pg.locator("#stage-box button[type=submit]").click()
         expect(pg.locator("#staff-stage")).to_have_text(label)
+        expect(pg.locator("#stage-box #stage-done")).to_have_text(said)
         assert same_document(pg), "the stage change reloaded the page"
     else:
         with pg.expect_navigation():
             pg.locator("#stage-box button[type=submit]").click()
         assert pg.url.endswith(f"/en/council/requests/{number}"), pg.url  # redirected back
-        expect(pg.locator("#flash")).to_contain_text(f"Moved to “{label}”.")
+        expect(pg.locator("#flash")).to_contain_text(said)
         assert pg.locator("#staff-stage").inner_text() == label
     expect(pg.locator("#timeline")).to_contain_text(f"Stage changed → {label}")
 
@@ -165,11 +169,11 @@ def handle_as_staff(pg, app, number: str, javascript: bool, reply_text: str) -> 
         assert pg.locator("#contact-phone").inner_text() == PHONE
     expect(pg.get_by_role("button", name="Show the full contact details (logged)")).to_have_count(0)
 
-    change_stage(pg, "in_progress", "In progress", javascript, number)
+    change_stage(pg, "in_progress", "In progress", javascript, number, before="Received")
     send_public_reply(pg, number, reply_text)
     # the reveal is in the staff timeline only (internal)
     expect(pg.locator("#timeline li.timeline-reveal .badge")).to_have_text("internal")
-    change_stage(pg, "resolved", "Resolved", javascript, number)
+    change_stage(pg, "resolved", "Resolved", javascript, number, before="In progress")
     pg.problems.assert_clean()
 
 
