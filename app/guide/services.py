@@ -68,6 +68,16 @@ def reindex(entry: GuideEntry) -> None:
         doc.title, doc.body, doc.pinyin = title, body, pinyin
 
 
+def reindex_all() -> int:
+    """Rewrite every entry's search document (after a change to app/guide/search.py's
+    tokenizer or folding); returns how many.  The caller commits."""
+    count = 0
+    for entry in db.session.scalars(sa.select(GuideEntry).order_by(GuideEntry.id)):
+        reindex(entry)
+        count += 1
+    return count
+
+
 def web_link(url: str | None) -> str:
     """``url`` when it is an http(s) link, else "": a ``javascript:`` or ``data:`` URL must
     never reach an ``href`` on a public page (whatever the caller validated)."""
