@@ -108,13 +108,16 @@ def _content_runs(run: str, at_words: bool = True) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _syllables() -> tuple[frozenset[str], frozenset[str]]:
-    """Every toneless pinyin syllable pypinyin gives a character (ü as v, as the index
-    spells it), and every proper prefix of one (read once per process, ~0.3 s)."""
+    """Every toneless pinyin syllable of pypinyin's dictionary (ü as v, as the index
+    spells it), and every proper prefix of one."""
+    from pypinyin import Style
     from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.style import convert
 
-    chars = "".join(chr(c) for c in pinyin_dict if 0x4E00 <= c <= 0x9FFF)
+    readings = {r for value in pinyin_dict.values() for r in value.split(",")}
+    toneless = {convert(r, Style.NORMAL, strict=True) for r in readings}
     # (without the vowel-less interjections n, ng, m, hm, hng: they would split any word)
-    syllables = frozenset(s for s in lazy_pinyin(chars) if s.isascii() and s.isalpha() and set(s) & set("aeiouv"))
+    syllables = frozenset(s for s in toneless if s.isascii() and s.isalpha() and set(s) & set("aeiouv"))
     return syllables, frozenset(s[:i] for s in syllables for i in range(1, len(s)))
 
 
