@@ -84,7 +84,8 @@ def suggest():
     """The request form's service picker (static/js/picker.js): the best matches of the
     guide's own search for ``q`` — the query function behind /guide/?q=, so the same
     words (Chinese, pinyin, initials, English) find the same entries in the same order —
-    as JSON ``{"q", "results": [{"value", "label", "group"}], "count"}``."""
+    as JSON ``{"q", "results": [{"value", "label", "group"}], "count"}``.  When nothing
+    matches every word, the closest matches the guide page offers ("did you mean")."""
     q = request.args.get("q", "")[:200]
     entries = []
     if q.strip():
