@@ -248,12 +248,13 @@ def query_terms(query: str, mode: str = "all") -> list[list[str]]:
 
 
 def highlight_terms(query: str) -> list[str]:
-    """What to mark in results: the Chinese the person typed (whole runs, and their
-    words other than question words), and the Latin words."""
+    """What to mark in results: the Chinese the person typed (whole runs, their words
+    other than question words and the bigrams of longer words), and the Latin words."""
     query = fold((query or "")[:MAX_QUERY_CHARS])
     runs = CJK_RUN.findall(query)
     words = [w for run in runs for w in _cut(run) if len(w) > 1 and w not in QUESTION_WORDS]
-    terms = runs + [p for run in runs for p in _content_runs(run)] + words
+    grams = [g for w in words if len(w) > 2 for g in _bigrams(w)]  # 停车场 → 停车 (the closest matches)
+    terms = runs + [p for run in runs for p in _content_runs(run)] + words + grams
     terms += [w for w in LATIN_WORD.findall(CJK_RUN.sub(" ", query).lower()) if len(w) > 1]
     return sorted(set(terms), key=len, reverse=True)[:MAX_QUERY_TERMS]
 
