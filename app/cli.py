@@ -1,4 +1,4 @@
-"""Commands: seed-demo, guide-reindex, create-user, purge-personal-data, translate."""
+"""Commands: seed-demo, create-user, purge-personal-data, reindex-guide, translate."""
 
 from __future__ import annotations
 
@@ -29,16 +29,6 @@ def register_cli(app: Flask) -> None:
         click.echo("Demo data ready:")
         for line in report.lines():
             click.echo(line)
-
-    @app.cli.command("guide-reindex")
-    def guide_reindex_command() -> None:
-        """Rebuild the guide's search index from the entries (run after an upgrade that
-        changes how the search reads text, e.g. traditional → simplified folding)."""
-        from .guide.services import reindex_all
-
-        count = reindex_all()
-        db.session.commit()
-        click.echo(f"Search documents rewritten for {count} guide entr{'y' if count == 1 else 'ies'}.")
 
     @app.cli.command("purge-personal-data")
     @click.option("--older-than", "days", type=click.IntRange(min=0), required=True, metavar="DAYS",
@@ -92,6 +82,15 @@ def register_cli(app: Flask) -> None:
             raise click.UsageError(str(exc)) from exc
         db.session.commit()
         click.echo(f"Created {user.email} ({user.role}).")
+
+    @app.cli.command("reindex-guide")
+    def reindex_guide_command() -> None:
+        """Rewrite the search index of every guide entry (safe to run at any time)."""
+        from .guide.services import reindex_all
+
+        count = reindex_all()
+        db.session.commit()
+        click.echo(f"Reindexed {count} guide entries.")
 
     @app.cli.group("translate")
     def translate() -> None:

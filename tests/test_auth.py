@@ -172,3 +172,17 @@ def test_deactivation_ends_sessions(app, client, demo, auth):
         user.active = False
         db.session.commit()
     assert client.get("/zh/council/").status_code == 302
+
+
+def test_production_hashes_passwords_with_scrypt_and_the_suite_with_a_cheap_hash(app, monkeypatch):
+    from app.auth.models import User
+    from app.config import Config
+
+    assert getattr(Config(), "PASSWORD_HASH_METHOD", None) is None  # production: Werkzeug's scrypt
+    with app.app_context():
+        user = User(email="hash@example.com")
+        user.set_password("a long enough password")
+        assert user.password_hash.startswith("pbkdf2:sha256:1000$") and user.check_password("a long enough password")
+        monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", None)
+        user.set_password("a long enough password")
+        assert user.password_hash.startswith("scrypt:") and user.check_password("a long enough password")

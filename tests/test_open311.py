@@ -152,14 +152,14 @@ def test_services_list_has_the_spec_fields_in_both_languages(client, guide):
     by_code = {s["service_code"]: s for s in services}
     assert by_code["hukou"]["service_name"] == "非上海生源应届毕业生落户申请"
     assert by_code["hukou"]["description"] == "应届毕业生办理人才引进落户。"
-    assert by_code["hukou"]["group"] == "人才服务"
+    assert by_code["hukou"]["group"] == "人才与落户"
     assert by_code["other"]["service_name"] == "其他诉求"
     assert services[-1]["service_code"] == "other"
 
     english = {s["service_code"]: s for s in client.get(f"{BASE}/services.json?lang=en").get_json()}
     assert english["hukou"]["service_name"] == "Hukou for non-Shanghai graduates"
     assert english["hukou"]["description"] == "Household registration for graduates hired in Shanghai."
-    assert english["hukou"]["group"] == "Talent services"
+    assert english["hukou"]["group"] == "Talent and hukou"
     assert english["other"]["service_name"] == "Something else"
     assert "paused-service" not in english  # suspended entries are not offered
 

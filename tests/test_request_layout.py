@@ -181,3 +181,19 @@ def test_observer_sees_no_description_and_no_photo_on_top(app, client, guide, au
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "我们想在 12 楼开一家咖啡店" not in html
     assert "<img" not in html.split("</main>")[0].split("<main")[1] and "/files/" not in html
+
+
+SECONDS = re.compile(r"\d{1,2}:\d{2}:\d{2}")
+
+
+def test_times_on_request_pages_read_to_the_minute_in_both_languages(client, guide, auth):
+    number, _code, _ = file_request(client)
+    for lang, minute in (("zh", re.compile(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}")), ("en", re.compile(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}"))):
+        text = text_of(client.get(f"/{lang}/requests/{number}"))
+        rows = summary_rows(client.get(f"/{lang}/requests/{number}").get_data(as_text=True))[0]
+        filed = rows["提交时间" if lang == "zh" else "Filed"]
+        assert minute.fullmatch(filed.strip()), filed
+        assert not SECONDS.search(text), SECONDS.search(text)
+    auth.login("staff@example.com")
+    staff = text_of(client.get(f"/en/council/requests/{number}"))
+    assert re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}", staff) and not SECONDS.search(staff)

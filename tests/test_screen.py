@@ -136,6 +136,6 @@ def test_poster_calls_to_action_in_both_languages_with_the_contact(app, client, 
 
 
 def test_poster_hotline_comes_from_configuration(app, client, demo, monkeypatch):
-    monkeypatch.setitem(app.config, "CONTACT_HOTLINE", "021-5878 8000")
+    monkeypatch.setitem(app.config, "SITE_HOTLINE", "021-5878 8000")
     page = client.get(f"/zh/boards/{BUILDING}/poster").get_data(as_text=True)
     assert 'href="tel:02158788000"' in page and "021-5878 8000" in page

@@ -22,7 +22,7 @@ from ..core.inputs import bounded_int, page_arg
 from ..extensions import csrf, db, limiter
 from ..guide.models import CATEGORIES, Department, GuideEntry
 from ..guide.queries import all_matches
-from ..guide.services import web_link
+from ..guide.services import keyword_phrases, web_link
 
 bp = Blueprint("hsds", __name__, url_prefix="/api/hsds")
 csrf.exempt(bp)
@@ -34,7 +34,8 @@ DEFAULT_PER_PAGE = 20
 EXTENSION_DOC = (
     "x_loushi: local extension of the 楼事通 Loushi guide (fields a 办事指南 has and HSDS 3.0 lacks): "
     "slug, category, audience, promised_days/legal_days (working days), legal_basis, supervision "
-    "(监督投诉 channel), council_role, steps, conditions, in both zh and en."
+    "(监督投诉 channel), council_role, steps, conditions, keywords (\"also searched as\": the everyday "
+    "words people type for the service, a list of phrases per language), in both zh and en."
 )
 MATERIAL_FORM_TEXT = {"original": ("原件", "original"), "copy": ("复印件", "copy"), "electronic": ("电子版", "electronic")}
 
@@ -109,6 +110,7 @@ def _service_basic(entry: GuideEntry, lang: str) -> dict:
             "legal_basis": {"zh": entry.legal_basis_zh, "en": entry.legal_basis_en},
             "supervision": {"zh": entry.complaint_zh, "en": entry.complaint_en},
             "council_role": {"zh": entry.council_role_zh, "en": entry.council_role_en},
+            "keywords": {"zh": keyword_phrases(entry.keywords_zh), "en": keyword_phrases(entry.keywords_en)},
         },
     }
 

@@ -41,6 +41,15 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def password_hash_method() -> str:
+    """Werkzeug's hash method: its default (scrypt) unless ``PASSWORD_HASH_METHOD`` says
+    otherwise; only the test configuration does, with a cheap one (the suite signs in and
+    seeds accounts thousands of times; the hash's strength is not what it tests)."""
+    from flask import current_app, has_app_context
+
+    return (has_app_context() and current_app.config.get("PASSWORD_HASH_METHOD")) or "scrypt"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
 
@@ -74,7 +83,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (sa.CheckConstraint("role IN ('admin', 'council', 'staff', 'observer')", name="role"),)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def clear_password(self) -> None:
         """No password yet (an invited person sets one through the e-mailed link)."""

@@ -14,12 +14,19 @@ from ..core import audit
 from ..core.mail import external_url, queue_mail, user_lang
 from ..core.timeutil import aware, utcnow
 from ..extensions import db
-from .models import BUILDING_ROLES, ROLES, AccountToken, User
+from .models import BUILDING_ROLES, ROLES, AccountToken, User, password_hash_method
 from .queries import normalize_email, user_by_email
 
 # Compared against when the email is unknown, so a wrong email and a wrong password
 # take the same time (no account enumeration by timing).
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = password_hash_method()
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not-a-real-password", method=method)
+    return _DUMMY_HASHES[method]
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -33,7 +40,7 @@ def authenticate(email: str, password: str) -> User | None:
     kind of failure)."""
     user = db.session.scalar(user_by_email(email))
     if user is None or not user.has_password:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not user.check_password(password) or not user.active:
         return None

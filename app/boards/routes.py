@@ -353,7 +353,7 @@ def poster(slug: str):
 def _poster(slug: str):
     """Chinese first, English under it, whatever the URL's language (a lobby has readers of
     both); the QR codes open the pages in the URL's language.  The contact is the council
-    and the configured office hotline (``CONTACT_HOTLINE``), never a person's number."""
+    and the configured office hotline (``SITE_HOTLINE``, the footer's too), never a person's number."""
     building = _building(slug)
 
     def both(make):
@@ -385,5 +385,5 @@ def _poster(slug: str):
     return render(
         "boards/poster.html", building=building, primary=primary, codes=codes, text=text,
         council_name={"zh": council.name_zh, "en": council.name_en or council.name_zh} if council else None,
-        hotline=current_app.config["CONTACT_HOTLINE"],
+        hotline=current_app.config["SITE_HOTLINE"],
     )

@@ -164,8 +164,10 @@ def is_empty() -> bool:
 def _seed_guide(report: SeedReport, departments: dict[str, Department]) -> None:
     from ..guide.services import load_entries
     from .guide_data import ENTRIES
+    from .guide_keywords import KEYWORDS
 
-    created, existing = load_entries(ENTRIES, departments)
+    rows = [dict(row, keywords_zh=KEYWORDS.get(row["slug"], ("", ""))[0], keywords_en=KEYWORDS.get(row["slug"], ("", ""))[1]) for row in ENTRIES]
+    created, existing = load_entries(rows, departments)
     report.created["guide entries"] = created
     report.updated["guide entries"] = existing
 

@@ -54,6 +54,10 @@ class StepForm(Form):
     detail_en = TextAreaField(_l("Details (English)"), validators=[Optional(), Length(max=1500)])
 
 
+# "Also searched as": a few dozen phrases fit; more would be a second body, not keywords.
+KEYWORDS_MAX_ZH = 500
+KEYWORDS_MAX_EN = 1000
+
 SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lower-case letters, digits and hyphens."))
 
 
@@ -74,6 +78,14 @@ class EntryForm(Form):
     summary_en = TextAreaField(_l("Summary (English)"), validators=[Optional(), Length(max=1500)])
     council_role_zh = TextAreaField(_l("The council's role (Chinese)"), validators=[Optional(), Length(max=1000)])
     council_role_en = TextAreaField(_l("The council's role (English)"), validators=[Optional(), Length(max=1500)])
+    keywords_zh = TextAreaField(
+        _l("Also searched as (Chinese)"),
+        validators=[Optional(), Length(max=KEYWORDS_MAX_ZH, message=_l("Keep the words under %(max)d characters (now %(length)d): drop the rarest ones."))],
+    )
+    keywords_en = TextAreaField(
+        _l("Also searched as (English)"),
+        validators=[Optional(), Length(max=KEYWORDS_MAX_EN, message=_l("Keep the words under %(max)d characters (now %(length)d): drop the rarest ones."))],
+    )
     conditions = FieldList(FormField(ConditionForm), min_entries=1, max_entries=20)
     materials = FieldList(FormField(MaterialForm), min_entries=1, max_entries=30)
     steps = FieldList(FormField(StepForm), min_entries=1, max_entries=20)

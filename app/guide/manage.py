@@ -15,7 +15,7 @@ from ..extensions import db
 from .forms import EntryForm
 from .models import AUDIENCES, CATEGORIES, MATERIAL_FORMS, STATUSES, Department, GuideEntry
 from .queries import all_departments, entry_by_slug, revisions_of, staff_entries
-from .services import StaleEdit, create_entry, set_status, update_entry
+from .services import StaleEdit, create_entry, keyword_phrases, set_status, update_entry
 
 bp = Blueprint("guide_manage", __name__, url_prefix="/<lang:lang_code>/council/guide")
 
@@ -48,7 +48,7 @@ def _department_choices() -> list[tuple[int, str]]:
 
 def _form_data(form: EntryForm) -> dict:
     data = {name: field.data for name, field in form._fields.items() if name in _PLAIN_FIELDS}
-    for name in ("title", "summary", "council_role", "fee", "location", "hours", "complaint", "legal_basis"):
+    for name in ("title", "summary", "council_role", "keywords", "fee", "location", "hours", "complaint", "legal_basis"):
         for lang in ("zh", "en"):
             data[f"{name}_{lang}"] = (data.get(f"{name}_{lang}") or "").strip()
     data["slug"] = data["slug"].strip()
@@ -67,7 +67,7 @@ def _form_data(form: EntryForm) -> dict:
 _PLAIN_FIELDS = {
     "slug", "category", "audience", "status", "sensitive", "emergency", "promised_days", "legal_days", "is_free", "phone", "online_url",
     "last_reviewed_on",
-} | {f"{n}_{lang}" for n in ("title", "summary", "council_role", "fee", "location", "hours", "complaint", "legal_basis") for lang in ("zh", "en")}
+} | {f"{n}_{lang}" for n in ("title", "summary", "council_role", "keywords", "fee", "location", "hours", "complaint", "legal_basis") for lang in ("zh", "en")}
 
 
 def _handle_rows(form: EntryForm) -> bool:
@@ -88,6 +88,7 @@ def _editor(form: EntryForm, entry: GuideEntry | None, status: int = 200, previe
         categories=CATEGORIES,
         audiences=AUDIENCES,
         material_forms=MATERIAL_FORMS,
+        keyword_phrases=keyword_phrases,
         status=status,
     )
 

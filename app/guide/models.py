@@ -35,17 +35,35 @@ class Department(Bilingual, db.Model):
 
 # --- Service guide entries (办事指南) -------------------------------------------------
 
+# Topics people recognise (not department names), in the order the guide's browse page
+# shows them.  The keys are stored in ``guide_entry.category`` and appear in URLs
+# (``/<lang>/guide/?category=<key>``) and the APIs: keep them, change only the labels.
 CATEGORIES: dict[str, object] = {
-    "talent": _l("Talent services"),
-    "business": _l("Business development"),
-    "market": _l("Market regulation"),
-    "fire": _l("Fire safety"),
-    "police": _l("Public security"),
-    "legal": _l("Legal services and mediation"),
+    "talent": _l("Talent and hukou"),
+    "business": _l("Running a business"),
+    "tax": _l("Tax"),
+    "market": _l("Market rules and consumer rights"),
+    "fire": _l("Safety and fire"),
+    "police": _l("Police and anti-fraud"),
+    "legal": _l("Law and mediation"),
     "health": _l("Health"),
-    "union": _l("Trade union and employees"),
-    "party": _l("Party and community services"),
-    "property": _l("Building and property"),
+    "union": _l("Employee care"),
+    "party": _l("Party and community"),
+    "property": _l("Everyday building matters"),
+}
+# One line under each topic's name on the browse page and at the top of its list.
+CATEGORY_DESCRIPTIONS: dict[str, object] = {
+    "talent": _l("Hukou, residence permits, permits for foreign staff, professional titles and talent housing."),
+    "business": _l("Office space, funding, policy briefings, investment and changes to your business licence."),
+    "tax": _l("Tax registration, invoices and tax incentives for companies."),
+    "market": _l("Food business licences, advertising and pricing rules, trademarks and consumer complaints."),
+    "fire": _l("Fire checks of fit-outs, drills and training, reporting hazards, lift safety."),
+    "police": _l("Security advice for firms, reporting fraud and permits for large events."),
+    "legal": _l("Free legal advice, legal aid, notaries, and mediation of labour and business disputes."),
+    "health": _l("Health checks, vaccinations, family doctors, first aid and mental health at work."),
+    "union": _l("Joining the union, hardship aid, summer childcare, rest stations, activities and social insurance."),
+    "party": _l("Party membership transfers, party building in new firms, booking the service station, volunteering and lectures."),
+    "property": _l("Parking, access cards, air conditioning, fit-out filing, waste, deliveries and the street outside."),
 }
 AUDIENCES: dict[str, object] = {
     "enterprise": _l("Enterprises"),
@@ -111,6 +129,11 @@ class GuideEntry(Bilingual, db.Model):
     summary_en: Mapped[str] = mapped_column(sa.Text, default="")
     council_role_zh: Mapped[str] = mapped_column(sa.Text, default="")
     council_role_en: Mapped[str] = mapped_column(sa.Text, default="")
+    # "Also searched as": the words people type for this service (colloquial phrases, old
+    # names, abbreviations), separated by commas, 、 or new lines.  Indexed between the
+    # title and the body (docs/guide/keywords.md); shown to staff, not on the public page.
+    keywords_zh: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    keywords_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     conditions: Mapped[list] = mapped_column(sa.JSON, default=list)
     materials: Mapped[list] = mapped_column(sa.JSON, default=list)
     steps: Mapped[list] = mapped_column(sa.JSON, default=list)
@@ -181,5 +204,6 @@ class GuideSearchDoc(db.Model):
 
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("guide_entry.id", ondelete="CASCADE"), primary_key=True)
     title: Mapped[str] = mapped_column(sa.Text, default="")
+    keywords: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     body: Mapped[str] = mapped_column(sa.Text, default="")
     pinyin: Mapped[str] = mapped_column(sa.Text, default="")

@@ -26,21 +26,28 @@ class GuideFilters:
 
 
 # PostgreSQL: the stored, GIN-indexed tsvector columns that the migrations add (generated
-# columns: PostgreSQL keeps them in step with every edit), of the whole document and of
-# the title tokens alone.
+# columns: PostgreSQL keeps them in step with every edit), of the whole document (title A,
+# keywords B, body C, pinyin D), of the title tokens alone, and of title and keywords
+# (the "strong" stream, see below).
 FULLTEXT_TSV = sa.literal_column("guide_search_doc.fulltext_tsv")
 TITLE_TSV = sa.literal_column("guide_search_doc.fulltext_tsv_title")
-# SQLite: the FTS5 table (its rowid is the entry id).
+STRONG_TSV = sa.literal_column("guide_search_doc.fulltext_tsv_strong")
+# SQLite: the FTS5 table (its rowid is the entry id) over title, keywords, body, pinyin,
+# ranked by bm25 with these weights (in that column order).
 FTS = sa.table("guide_search_fts", sa.column("rowid"))
 FTS_TABLE = sa.literal_column("guide_search_fts")
+BM25_WEIGHTS = (10.0, 5.0, 2.0, 1.0)
 
 # A search ranks at most this many matching entries (title matches first) and lists
 # them over SEARCH_CAP / PAGE_SIZE pages; the count says "more than SEARCH_CAP" beyond.
 # This bounds the work of a broad word on a large guide: the index yields matches in
-# its own order and only the first SEARCH_CAP title matches and SEARCH_CAP matches
+# its own order and only the first SEARCH_CAP title matches, SEARCH_CAP strong matches
+# (every word in the title or the keywords, "also searched as") and SEARCH_CAP matches
 # anywhere are scored, instead of every match.
 SEARCH_CAP = 100
-TITLE_BONUS = 1000.0  # any title match ranks above every body-only match
+TITLE_BONUS = 2000.0  # any title match ranks above every other match
+STRONG_BONUS = 1000.0  # a keyword match (title and keywords together) above every body-only match
+COLUMNS = {"title": "{title}", "strong": "{title keywords}"}
 
 
 def _entry_filter(entry_id, filters: GuideFilters | None, public: bool = True):
@@ -61,27 +68,29 @@ def _entry_filter(entry_id, filters: GuideFilters | None, public: bool = True):
 
 
 def _stream(
-    query: str, filters: GuideFilters | None, title_only: bool = False, ranked: bool = True, mode: str = "all", groups=None
+    query: str, filters: GuideFilters | None, column: str = "", ranked: bool = True, mode: str = "all", groups=None
 ) -> sa.Select | None:
     """Matching entries as ``(entry_id[, score])`` in the index's own order (unsorted,
     so a LIMIT stops the scan early), or None when the query has nothing searchable.
-    ``mode="any"``: entries matching any of the query's words (see search.MODES);
-    ``groups``: match these groups of ``query_terms`` instead of the query's."""
+    ``column``: "" anywhere, "title" every word in the title, "strong" every word in the
+    title or the keywords.  ``mode="any"``: entries matching any of the query's words
+    (see search.MODES); ``groups``: match these groups of ``query_terms`` instead of the
+    query's."""
     if db.engine.dialect.name == "sqlite":
         match = fts5_match(query, mode, groups)
         if match is None:
             return None
-        if title_only:
-            match = "{title} : (" + match + ")"
+        if column:
+            match = COLUMNS[column] + " : (" + match + ")"
         stmt = sa.select(FTS.c.rowid.label("entry_id")).where(FTS_TABLE.op("MATCH")(match), _entry_filter(FTS.c.rowid, filters))
         if ranked:
-            stmt = stmt.add_columns((-sa.func.bm25(FTS_TABLE, 10.0, 2.0, 1.0)).label("score"))
+            stmt = stmt.add_columns((-sa.func.bm25(FTS_TABLE, *BM25_WEIGHTS)).label("score"))
         return stmt
     expression = tsquery(query, mode, groups)
     if expression is None:
         return None
     tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), expression)
-    vector = TITLE_TSV if title_only else FULLTEXT_TSV
+    vector = {"title": TITLE_TSV, "strong": STRONG_TSV}.get(column, FULLTEXT_TSV)
     columns = [GuideSearchDoc.entry_id.label("entry_id")]
     if ranked:
         columns.append(sa.func.ts_rank(vector, tsq).label("score"))
@@ -95,19 +104,24 @@ def _stream(
 
 def search_hits(query: str, filters: GuideFilters | None = None, mode: str = "all") -> sa.Subquery | None:
     """``(entry_id, score)`` of the best ``SEARCH_CAP`` among the first ``SEARCH_CAP``
-    title matches and the first ``SEARCH_CAP`` matches anywhere (public, passing
-    ``filters``); higher score = better, title matches above body matches.  None when
+    title matches, the first ``SEARCH_CAP`` strong matches (title or keywords) and the
+    first ``SEARCH_CAP`` matches anywhere (public, passing ``filters``); higher score =
+    better: title matches first, then keyword matches, then body matches.  None when
     the query holds nothing searchable."""
-    title = _stream(query, filters, title_only=True, mode=mode)
+    title = _stream(query, filters, column="title", mode=mode)
     if title is None:
         return None
     title = title.limit(SEARCH_CAP).subquery("title_hits")
+    strong = _stream(query, filters, column="strong", mode=mode).limit(SEARCH_CAP).subquery("strong_hits")
     anywhere = _stream(query, filters, mode=mode).limit(SEARCH_CAP).subquery("any_hits")
     both = sa.union_all(
-        sa.select(title.c.entry_id, (title.c.score + TITLE_BONUS).label("score")),
-        sa.select(anywhere.c.entry_id, anywhere.c.score),
+        sa.select(title.c.entry_id, sa.literal(TITLE_BONUS).label("tier"), title.c.score),
+        sa.select(strong.c.entry_id, sa.literal(STRONG_BONUS).label("tier"), strong.c.score),
+        sa.select(anywhere.c.entry_id, sa.literal(0.0).label("tier"), anywhere.c.score),
     ).subquery("both_hits")
-    best = sa.func.max(both.c.score).label("score")
+    # The best tier an entry reached, plus its best score in any stream: within the title
+    # tier, an entry whose keywords hold the words too ranks above one with the title alone.
+    best = (sa.func.max(both.c.tier) + sa.func.max(both.c.score)).label("score")
     return (
         sa.select(both.c.entry_id, best)
         .group_by(both.c.entry_id)
@@ -182,7 +196,8 @@ def closest_hits(query: str, filters: GuideFilters | None = None) -> sa.Subquery
     """``(entry_id, matched, score)`` of the entries matching any group of the query
     (search.query_terms(mode="any")): ``matched`` adds up, over the groups an entry
     matches, 1 / (how many entries match that group) — once for a match anywhere and
-    once more in the title — so a rare word counts more than a common one; ``score``
+    once more in the title or the keywords — so a rare word counts more than a common
+    one; ``score``
     (bm25 / ts_rank of the whole OR query) breaks ties.  Weighing the groups in SQL
     alike, rather than by each database's own ranking function (bm25 knows how rare a
     word is, ts_rank does not), ranks the closest matches alike on SQLite and
@@ -195,8 +210,8 @@ def closest_hits(query: str, filters: GuideFilters | None = None) -> sa.Subquery
     ranked = overall.limit(SEARCH_CAP).subquery("closest_ranked")
     streams.append(sa.select(ranked.c.entry_id, sa.cast(0.0, sa.Float).label("matched"), sa.cast(ranked.c.score, sa.Float).label("score")))
     for i, group in enumerate(groups):
-        for title_only in (False, True):
-            hits = _stream(query, filters, title_only=title_only, ranked=False, groups=[group]).limit(SEARCH_CAP).subquery(f"group_{i}_{int(title_only)}")
+        for column in ("", "strong"):
+            hits = _stream(query, filters, column=column, ranked=False, groups=[group]).limit(SEARCH_CAP).subquery(f"group_{i}_{column or 'any'}")
             weight = sa.cast(1.0 / sa.func.count().over(), sa.Float)
             streams.append(sa.select(hits.c.entry_id, weight.label("matched"), sa.cast(sa.null(), sa.Float).label("score")))
     both = sa.union_all(*streams).subquery("closest_both")
@@ -222,6 +237,19 @@ def closest_matches(filters: GuideFilters, exclude: tuple[int, ...] = (), limit:
         stmt.order_by(hits.c.matched.desc(), hits.c.score.desc(), GuideEntry.title_zh, GuideEntry.id)
         .options(LIST_COLUMNS)
         .limit(limit)
+    )
+
+
+# --- Browse by topic (the guide's first page) ---------------------------------------
+
+
+def category_counts() -> sa.Select:
+    """``(category, number of active entries)`` of every category that has any: one
+    GROUP BY over the indexed column, the same rows the category's list shows."""
+    return (
+        sa.select(GuideEntry.category, sa.func.count(GuideEntry.id))
+        .where(GuideEntry.status == "active")
+        .group_by(GuideEntry.category)
     )
 
 

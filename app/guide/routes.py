@@ -9,10 +9,10 @@ from ..core.forms import choices
 from ..core.inputs import page_arg
 from ..core.cache import cached, versions
 from ..core.qr import qr_svg
-from ..core.rendering import render
+from ..core.rendering import render, wants_fragment
 from ..extensions import db
 from .forms import SearchForm
-from .models import AUDIENCES, CATEGORIES, MATERIAL_FORMS
+from .models import AUDIENCES, CATEGORIES, CATEGORY_DESCRIPTIONS, MATERIAL_FORMS
 from . import queries
 from .queries import PAGE_SIZE, GuideFilters, all_departments, entry_by_slug, guide_page, guide_version, related_entries
 from .search import highlight_terms
@@ -63,7 +63,8 @@ def _index():
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     return render(
         "guide/index.html",
-        "guide/_results.html",
+        "guide/_listing.html",
+        **_browse_context(filters, departments),
         form=form,
         filters=filters,
         entries=entries,
@@ -74,6 +75,43 @@ def _index():
         terms=highlight_terms(filters.q),
         categories=CATEGORIES,
     )
+
+
+# --- Browse by topic (docs/guide/browse.md) -------------------------------------------
+
+
+def _browse_context(filters: GuideFilters, departments) -> dict:
+    """What the browse UI of the guide's index needs: the topic grid with its counts on
+    the first page (no query, no filter), the topic's heading on a topic's page
+    (``?category=<key>`` without a query), and the active filters as removable chips."""
+    browsing = not (filters.q.strip() or filters.dept or filters.category or filters.audience) and filters.page == 1
+    topics = []
+    if browsing:
+        counts = dict(db.session.execute(queries.category_counts()).all())
+        topics = [
+            {"key": key, "label": label, "description": CATEGORY_DESCRIPTIONS[key], "count": counts[key]}
+            for key, label in CATEGORIES.items()
+            if counts.get(key)
+        ]
+    args = {k: v for k in ("q", "dept", "category", "audience") if (v := request.args.get(k, ""))}
+    chips = []
+    names = {d.code: d.loc("short").text or d.loc("name").text for d in departments}
+    for name, label, value in (
+        ("category", _("Category"), CATEGORIES.get(filters.category)),
+        ("dept", _("Department"), names.get(filters.dept)),
+        ("audience", _("For"), AUDIENCES.get(filters.audience)),
+    ):
+        if value:
+            rest = {k: v for k, v in args.items() if k != name}
+            chips.append({"label": label, "value": value, "url": url_for("guide.index", **rest)})
+    topic = filters.category if filters.category and not filters.q.strip() else ""
+    return {
+        "topics": topics,
+        "topic": topic,
+        "topic_description": CATEGORY_DESCRIPTIONS.get(topic, ""),
+        "chips": chips,
+        "fragment": wants_fragment(),
+    }
 
 
 SUGGESTIONS = 10  # what the request form's service picker lists at most

@@ -173,18 +173,22 @@ def index_tokens(text: str) -> str:
     return " ".join(tokens)
 
 
-def pinyin_tokens(text: str) -> str:
+def pinyin_tokens(text: str, initials: bool | None = True) -> str:
     """Full pinyin and initials of each Chinese word (``落户`` → ``luohu lh``), and every
-    pair of adjacent syllables of each Chinese run (``停车位`` → ``tingche chewei``)."""
+    pair of adjacent syllables of each Chinese run (``停车位`` → ``tingche chewei``);
+    ``initials=False``: the full pinyin and the pairs alone, ``initials=None``: the
+    initials alone."""
     tokens: list[str] = []
     for run in CJK_RUN.findall(fold(text)):
         for word in _segment(run):
             syllables = lazy_pinyin(word)
-            tokens.append("".join(syllables))
-            if len(word) > 1:
+            if initials is not None:
+                tokens.append("".join(syllables))
+            if initials is not False and len(word) > 1:
                 tokens.append("".join(s[0] for s in lazy_pinyin(word, style=Style.FIRST_LETTER) if s))
-        syllables = lazy_pinyin(run)
-        tokens += [a + b for a, b in zip(syllables, syllables[1:])]
+        if initials is not None:
+            syllables = lazy_pinyin(run)
+            tokens += [a + b for a, b in zip(syllables, syllables[1:])]
     return " ".join(t for t in tokens if t.isascii() and t.isalnum())
 
 

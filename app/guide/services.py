@@ -3,6 +3,7 @@ snapshot, rewrites the entry's search document and writes an audit record."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from .models import GuideEntry, GuideRevision, GuideSearchDoc
 from .search import index_tokens, pinyin_tokens
 
 TEXT_FIELDS = (
-    "title", "summary", "council_role", "fee", "location", "hours", "complaint", "legal_basis",
+    "title", "summary", "council_role", "keywords", "fee", "location", "hours", "complaint", "legal_basis",
 )
 SCALAR_FIELDS = (
     "slug", "category", "audience", "status", "sensitive", "emergency", "promised_days", "legal_days", "is_free", "phone", "online_url",
@@ -40,8 +41,35 @@ def snapshot(entry: GuideEntry) -> dict:
     return data
 
 
-def _search_text(entry: GuideEntry) -> tuple[str, str, str]:
+KEYWORD_SEPARATORS = re.compile(r"[,，、;；\n\r]+")
+
+
+def keyword_phrases(text: str | None) -> list[str]:
+    """The phrases of a keywords field (separated by commas, 、, semicolons or new lines),
+    blanks and repeats (ignoring case) dropped, in the order typed."""
+    seen: set[str] = set()
+    phrases: list[str] = []
+    for phrase in KEYWORD_SEPARATORS.split(text or ""):
+        phrase = " ".join(phrase.split())
+        if phrase and phrase.casefold() not in seen:
+            seen.add(phrase.casefold())
+            phrases.append(phrase)
+    return phrases
+
+
+def normalise_keywords(text: str | None, lang: str) -> str:
+    """A keywords field as stored: its phrases joined by 、 (Chinese) or ", " (English)."""
+    return ("、" if lang == "zh" else ", ").join(keyword_phrases(text))
+
+
+def _search_text(entry: GuideEntry) -> tuple[str, str, str, str]:
+    """(title, keywords, body, pinyin) token strings of the entry's search document.
+    Title and keywords get the same tokens as the body plus their full pinyin (``shebao``
+    for 社保), so a pinyin query ranks as the Chinese one would; their pinyin initials go
+    with the title's and summary's pinyin into the weak pinyin column."""
     title = f"{entry.title_zh} {entry.title_en}"
+    words = " , ".join(keyword_phrases(entry.keywords_zh) + keyword_phrases(entry.keywords_en))
+    keywords = " ".join(t for t in (index_tokens(words), pinyin_tokens(words, initials=False)) if t)
     parts = [entry.summary_zh, entry.summary_en, entry.council_role_zh, entry.council_role_en]
     for row in entry.conditions or []:
         parts += [row.get("zh", ""), row.get("en", "")]
@@ -53,24 +81,26 @@ def _search_text(entry: GuideEntry) -> tuple[str, str, str]:
     if dept is not None:
         parts += [dept.name_zh, dept.name_en, dept.short_zh, dept.short_en]
     body = " ".join(p for p in parts if p)
-    return index_tokens(title), index_tokens(body), pinyin_tokens(f"{entry.title_zh} {entry.summary_zh}")
+    pinyin = " ".join(t for t in (pinyin_tokens(f"{entry.title_zh} {entry.summary_zh}"), pinyin_tokens(words, initials=None)) if t)
+    title = " ".join(t for t in (index_tokens(title), pinyin_tokens(entry.title_zh, initials=False)) if t)
+    return title, keywords, index_tokens(body), pinyin
 
 
 def reindex(entry: GuideEntry) -> None:
     """Rewrite the entry's search document (the full-text index follows it), and let
     this process's page cache see the new guide version at once."""
     versions.bump("guide")
-    title, body, pinyin = _search_text(entry)
+    title, keywords, body, pinyin = _search_text(entry)
     doc = db.session.get(GuideSearchDoc, entry.id)
     if doc is None:
-        db.session.add(GuideSearchDoc(entry_id=entry.id, title=title, body=body, pinyin=pinyin))
+        db.session.add(GuideSearchDoc(entry_id=entry.id, title=title, keywords=keywords, body=body, pinyin=pinyin))
     else:
-        doc.title, doc.body, doc.pinyin = title, body, pinyin
+        doc.title, doc.keywords, doc.body, doc.pinyin = title, keywords, body, pinyin
 
 
 def reindex_all() -> int:
-    """Rewrite every entry's search document (after a change to app/guide/search.py's
-    tokenizer or folding); returns how many.  The caller commits."""
+    """Rewrite every entry's search document (after a change to what is indexed, e.g.
+    the keywords column); the number of entries.  ``flask --app wsgi reindex-guide``."""
     count = 0
     for entry in db.session.scalars(sa.select(GuideEntry).order_by(GuideEntry.id)):
         reindex(entry)
@@ -93,6 +123,8 @@ def _apply(entry: GuideEntry, data: dict) -> None:
                 value = date.fromisoformat(value) if value else None
             if name == "online_url":
                 value = web_link(value)
+            if name in ("keywords_zh", "keywords_en"):
+                value = normalise_keywords(value, name[-2:])
             if name == "materials" and value:
                 value = [dict(row, template_url=web_link(row.get("template_url"))) if isinstance(row, dict) else row for row in value]
             setattr(entry, name, value)
@@ -163,5 +195,10 @@ def load_entries(rows: list[dict], departments: dict) -> tuple[int, int]:
             create_entry(data, note="seed-demo")
             created += 1
         else:
+            # An entry seeded before keywords existed gets the demo keywords, once: words
+            # that staff have since written are never replaced.
+            fill = {k: data[k] for k in ("keywords_zh", "keywords_en") if data.get(k) and not getattr(existing, k)}
+            if fill:
+                update_entry(existing, fill, note="seed-demo: keywords")
             updated += 1
     return created, updated

@@ -97,4 +97,10 @@
     if (target) target.focus();
   });
 
+  // The guide's filters fold away in a <details> on a phone; a wide screen shows them open
+  // (site.css does it where the browser supports ::details-content, this elsewhere).
+  if (window.matchMedia && !(window.CSS && CSS.supports && CSS.supports("selector(::details-content)")) &&
+      window.matchMedia("(min-width: 48rem)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (details) { details.open = true; });
+  }
 })();

@@ -173,6 +173,7 @@ def build_site(app) -> Site:
         add("guide search", f"guide/?q={query}")
         add("guide did you mean", "guide/?q=" + ("停车场在哪里" if lang == "zh" else "parking+lot"))  # no full match: closest
         add("guide filtered", "guide/?dept=market&audience=both")
+        add("guide category", "guide/?category=talent")
         add("guide detail", "guide/hukou")
         add("request form", f"requests/new?service=food-licence&building={b}")
         add("request form invalid", "requests/new", form=_invalid_request_form(clients["public"], lang), status=422)
