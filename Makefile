@@ -7,13 +7,14 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: help install node-tools translations run test test-fast test-sqlite test-postgres translations-update clean bench bench-guide bench-intake bench-wall bench-boards sqlmap
+.PHONY: help install node-tools translations run test test-fast test-sqlite test-postgres translations-update clean bench bench-guide bench-relevance bench-intake bench-wall bench-boards sqlmap
 
 help:
 	@echo "make run    – serve the site with demo data on http://$(HOST):$(PORT)/ (SQLite under instance/)"
 	@echo "make test   – the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set"
 	@echo "make bench  – one benchmark report of every public page, writes and page weight: bench/REPORT.md (25-30 min)"
 	@echo "make bench-guide – the service-guide benchmark (figures, not pass/fail)"
+	@echo "make bench-relevance – share of 150+ everyday searches finding their entry (top 1 / top 5), SQLite and PostgreSQL"
 	@echo "make bench-intake / bench-wall / bench-boards – the other benchmarks"
 	@echo "make sqlmap – SQL-injection scan of the public inputs (app on 127.0.0.1, throwaway SQLite)"
 
@@ -87,6 +88,10 @@ bench: translations
 
 bench-guide: translations
 	$(BIN)/python bench/guide_bench.py $(BENCH_ARGS)
+
+# Guide search relevance: BENCH_ARGS="--no-postgres" for SQLite only (BENCH_DATABASE_URL as above).
+bench-relevance: translations
+	$(BIN)/python bench/relevance.py $(BENCH_ARGS)
 
 bench-intake: translations
 	$(BIN)/python bench/intake_bench.py $(BENCH_ARGS)

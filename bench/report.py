@@ -6,7 +6,7 @@ the same run, target, met/missed, per database), write throughput, SQL statement
 page weight with the third-party check, the other issues' targets, and each script's own
 output as appendices.
 
-    .venv/bin/python bench/report.py [--quick] [--no-postgres] [--only pages,weight,guide,intake,wall,boards]
+    .venv/bin/python bench/report.py [--quick] [--no-postgres] [--only pages,weight,guide,relevance,intake,wall,boards]
                                      [--pages-seconds S] [--pages-rounds R] [--out bench/REPORT.md]
 
 Default durations take about 25-30 minutes on 2 cores; --quick (1-2 s per URL, smaller data)
@@ -39,11 +39,12 @@ SCRIPTS = {
     "pages": ("pages_bench.py", ["--seconds", "2", "--rounds", "3", "--group", "6"], ["--seconds", "1", "--rounds", "1", "--group", "6"]),
     "weight": ("weight_bench.py", [], []),
     "guide": ("guide_bench.py", ["--entries", "10000", "--seconds", "5"], ["--entries", "1000", "--seconds", "2"]),
+    "relevance": ("relevance.py", [], []),
     "intake": ("intake_bench.py", ["--seconds", "5"], ["--seconds", "2"]),
     "wall": ("wall_bench.py", ["--wishes", "10000", "--seconds", "4"], ["--wishes", "1000", "--seconds", "2"]),
     "boards": ("boards_bench.py", ["--requests", "100000", "--seconds", "4"], ["--requests", "10000", "--seconds", "2"]),
 }
-NO_PG = {"pages", "guide", "intake", "wall", "boards"}
+NO_PG = {"pages", "guide", "relevance", "intake", "wall", "boards"}
 
 
 # --- the machine --------------------------------------------------------------------------
@@ -281,6 +282,18 @@ def other_targets(runs: dict) -> list[str]:
     return out
 
 
+def relevance_section(runs: dict) -> list[str]:
+    data = (runs.get("relevance") or {}).get("data")
+    if not data:
+        return ["(relevance.py did not run)"]
+    from bench.relevance import table
+
+    cases = len(data["results"][0]["rows"])
+    return [f"{cases} everyday queries (bench/relevance_cases.tsv: colloquial Chinese, traditional characters, English, "
+            "pinyin) asked of `/<lang>/guide/?q=` on the demo guide; share with an acceptable entry first (top 1) and "
+            "among the first five (top 5, target ≥ 90 %).  The misses are in the appendix.\n", *table(data["results"])]
+
+
 def report(mach: dict, runs: dict, started: datetime, load_before, load_after, quick: bool, total_s: float) -> str:
     L: list[str] = []
     L.append("# Benchmark report\n")
@@ -341,6 +354,8 @@ def report(mach: dict, runs: dict, started: datetime, load_before, load_after, q
              "text types gzipped at level 6 (what `gzip on; gzip_comp_level 6` sends), plus response headers.  "
              "Any request to another host is aborted and counted as third-party.\n")
     L += weight_table(runs)
+    L.append("\n## Guide search relevance\n")
+    L += relevance_section(runs)
     L.append("\n## Targets of the earlier issues\n")
     L += other_targets(runs)
     L.append("\n## Appendices: each script's output\n")

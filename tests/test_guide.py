@@ -257,3 +257,35 @@ def test_signed_in_staff_never_get_a_cached_anonymous_page(app, client, guide, a
     auth.login("staff@example.com")
     page = client.get("/zh/guide/").get_data(as_text=True)
     assert "退出登录" in page and "工作人员登录" not in page
+
+
+def test_a_search_without_results_offers_the_closest_matches(client, guide):
+    """停车场 is not in the guide (its parking entry says 停车月卡): instead of an empty
+    page, "did you mean" lists the entries matching part of the words, then the request
+    form; the same in English, and in the htmx fragment."""
+    zh = client.get("/zh/guide/", query_string={"q": "停车场在哪里"})
+    text = text_of(zh)
+    assert "找到 0 个" in text and "您是不是要找…" in text and "没有服务同时符合您输入的所有词语" in text
+    assert slugs(client, "停车场在哪里") == ["parking-pass"]
+    assert "改为提交诉求" in text
+    en = client.get("/en/guide/", query_string={"q": "parking lot"})
+    assert "0 services found" in text_of(en) and "Did you mean…" in text_of(en)
+    assert 'href="/en/guide/parking-pass"' in en.get_data(as_text=True)
+    fragment = client.get("/en/guide/", query_string={"q": "parking lot"}, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and "Did you mean…" in fragment and "/en/guide/parking-pass" in fragment
+    # nothing in common with any entry: the plain empty state
+    none = text_of(client.get("/en/guide/", query_string={"q": "zzqx wvvy"}))
+    assert "Did you mean" not in none and "No service in the guide matches" in none
+
+
+def test_few_results_are_followed_by_the_closest_others(client, guide):
+    text = text_of(client.get("/zh/guide/", query_string={"q": "落户政策"}))
+    assert "找到 1 个" in text and "相近的服务" in text
+    assert slugs(client, "落户政策") == ["body-mention", "hukou"]  # the match, then the closest other
+    assert "您是不是要找" not in text
+
+
+def test_traditional_characters_and_question_words_find_entries(client, guide):
+    assert slugs(client, "落戶") == slugs(client, "落户") == ["hukou", "body-mention"]
+    assert "parking-pass" == slugs(client, "停車月卡怎麼辦")[0]
+    assert slugs(client, "tingcheyueka") == ["parking-pass"]  # 停车月卡: ting-che-yue-ka, by syllable pairs

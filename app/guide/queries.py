@@ -10,7 +10,7 @@ from sqlalchemy.orm import load_only
 
 from ..extensions import db
 from .models import Department, GuideEntry, GuideRevision, GuideSearchDoc
-from .search import fts5_match, tsquery
+from .search import fts5_match, query_terms, tsquery
 
 PAGE_SIZE = 20
 MAX_PAGE = 50  # bounded offset
@@ -67,13 +67,17 @@ def _entry_filter(entry_id, filters: GuideFilters | None, public: bool = True):
     return sa.exists().where(*cond)
 
 
-def _stream(query: str, filters: GuideFilters | None, column: str = "", ranked: bool = True) -> sa.Select | None:
+def _stream(
+    query: str, filters: GuideFilters | None, column: str = "", ranked: bool = True, mode: str = "all", groups=None
+) -> sa.Select | None:
     """Matching entries as ``(entry_id[, score])`` in the index's own order (unsorted,
     so a LIMIT stops the scan early), or None when the query has nothing searchable.
     ``column``: "" anywhere, "title" every word in the title, "strong" every word in the
-    title or the keywords."""
+    title or the keywords.  ``mode="any"``: entries matching any of the query's words
+    (see search.MODES); ``groups``: match these groups of ``query_terms`` instead of the
+    query's."""
     if db.engine.dialect.name == "sqlite":
-        match = fts5_match(query)
+        match = fts5_match(query, mode, groups)
         if match is None:
             return None
         if column:
@@ -82,7 +86,7 @@ def _stream(query: str, filters: GuideFilters | None, column: str = "", ranked: 
         if ranked:
             stmt = stmt.add_columns((-sa.func.bm25(FTS_TABLE, *BM25_WEIGHTS)).label("score"))
         return stmt
-    expression = tsquery(query)
+    expression = tsquery(query, mode, groups)
     if expression is None:
         return None
     tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), expression)
@@ -98,18 +102,18 @@ def _stream(query: str, filters: GuideFilters | None, column: str = "", ranked: 
     return sa.select(*matches.c).where(_entry_filter(matches.c.entry_id, filters))
 
 
-def search_hits(query: str, filters: GuideFilters | None = None) -> sa.Subquery | None:
+def search_hits(query: str, filters: GuideFilters | None = None, mode: str = "all") -> sa.Subquery | None:
     """``(entry_id, score)`` of the best ``SEARCH_CAP`` among the first ``SEARCH_CAP``
     title matches, the first ``SEARCH_CAP`` strong matches (title or keywords) and the
     first ``SEARCH_CAP`` matches anywhere (public, passing ``filters``); higher score =
     better: title matches first, then keyword matches, then body matches.  None when
     the query holds nothing searchable."""
-    title = _stream(query, filters, column="title")
+    title = _stream(query, filters, column="title", mode=mode)
     if title is None:
         return None
     title = title.limit(SEARCH_CAP).subquery("title_hits")
-    strong = _stream(query, filters, column="strong").limit(SEARCH_CAP).subquery("strong_hits")
-    anywhere = _stream(query, filters).limit(SEARCH_CAP).subquery("any_hits")
+    strong = _stream(query, filters, column="strong", mode=mode).limit(SEARCH_CAP).subquery("strong_hits")
+    anywhere = _stream(query, filters, mode=mode).limit(SEARCH_CAP).subquery("any_hits")
     both = sa.union_all(
         sa.select(title.c.entry_id, sa.literal(TITLE_BONUS).label("tier"), title.c.score),
         sa.select(strong.c.entry_id, sa.literal(STRONG_BONUS).label("tier"), strong.c.score),
@@ -182,6 +186,58 @@ def guide_page(filters: GuideFilters) -> tuple[sa.Select | None, sa.Select | Non
         rows = stmt.order_by(GuideEntry.category, GuideEntry.title_zh, GuideEntry.id)
         count = stmt.with_only_columns(sa.func.count(GuideEntry.id)).order_by(None)
     return rows.options(LIST_COLUMNS).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE), count
+
+
+CLOSEST = 5  # "did you mean": how many closest matches a search with few results offers
+FEW = 2  # a search listing at most this many entries also offers the closest matches
+
+
+def closest_hits(query: str, filters: GuideFilters | None = None) -> sa.Subquery | None:
+    """``(entry_id, matched, score)`` of the entries matching any group of the query
+    (search.query_terms(mode="any")): ``matched`` adds up, over the groups an entry
+    matches, 1 / (how many entries match that group) — once for a match anywhere and
+    once more in the title or the keywords — so a rare word counts more than a common
+    one; ``score``
+    (bm25 / ts_rank of the whole OR query) breaks ties.  Weighing the groups in SQL
+    alike, rather than by each database's own ranking function (bm25 knows how rare a
+    word is, ts_rank does not), ranks the closest matches alike on SQLite and
+    PostgreSQL.  Each group's lookup reads at most SEARCH_CAP index hits."""
+    groups = query_terms(query, "any")
+    overall = _stream(query, filters, mode="any", groups=groups)
+    if overall is None:
+        return None
+    streams = []
+    ranked = overall.limit(SEARCH_CAP).subquery("closest_ranked")
+    streams.append(sa.select(ranked.c.entry_id, sa.cast(0.0, sa.Float).label("matched"), sa.cast(ranked.c.score, sa.Float).label("score")))
+    for i, group in enumerate(groups):
+        for column in ("", "strong"):
+            hits = _stream(query, filters, column=column, ranked=False, groups=[group]).limit(SEARCH_CAP).subquery(f"group_{i}_{column or 'any'}")
+            weight = sa.cast(1.0 / sa.func.count().over(), sa.Float)
+            streams.append(sa.select(hits.c.entry_id, weight.label("matched"), sa.cast(sa.null(), sa.Float).label("score")))
+    both = sa.union_all(*streams).subquery("closest_both")
+    matched, score = sa.func.sum(both.c.matched).label("matched"), sa.func.max(both.c.score).label("score")
+    return sa.select(both.c.entry_id, matched, score).group_by(both.c.entry_id).subquery("closest_hits")
+
+
+def closest_matches(filters: GuideFilters, exclude: tuple[int, ...] = (), limit: int = CLOSEST) -> sa.Select | None:
+    """For a search that found nothing or little: the entries matching the most of its
+    words (``closest_hits``) other than ``exclude`` (those already listed), the page's
+    "did you mean".  None when the query holds nothing searchable, or only one word
+    (then "any" of its words is what the search already tried)."""
+    terms = query_terms(filters.q, "any")
+    if len(terms) < 2 and terms == query_terms(filters.q):
+        return None
+    hits = closest_hits(filters.q, filters)
+    if hits is None:
+        return None
+    stmt = sa.select(GuideEntry).join(hits, hits.c.entry_id == GuideEntry.id)
+    if exclude:
+        stmt = stmt.where(GuideEntry.id.not_in(exclude))
+    return (
+        stmt.order_by(hits.c.matched.desc(), hits.c.score.desc(), GuideEntry.title_zh, GuideEntry.id)
+        .options(LIST_COLUMNS)
+        .limit(limit)
+    )
 
 
 # --- Browse by topic (the guide's first page) ---------------------------------------

@@ -55,6 +55,10 @@ def _index():
     entries = db.session.scalars(rows).unique().all() if rows is not None else []
     total = db.session.scalar(count) if count is not None else 0
     more = bool(filters.q.strip()) and total > queries.SEARCH_CAP  # a search lists the best SEARCH_CAP
+    closest = []  # "did you mean": few or no entries match every word, these match some
+    if filters.q.strip() and filters.page == 1 and len(entries) <= queries.FEW:
+        stmt = queries.closest_matches(filters, exclude=tuple(e.id for e in entries))
+        closest = db.session.scalars(stmt).unique().all() if stmt is not None else []
     total = min(total, queries.SEARCH_CAP) if more else total
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     return render(
@@ -64,6 +68,7 @@ def _index():
         form=form,
         filters=filters,
         entries=entries,
+        closest=closest,
         total=total,
         more=more,
         pages=pages,
@@ -117,12 +122,16 @@ def suggest():
     """The request form's service picker (static/js/picker.js): the best matches of the
     guide's own search for ``q`` — the query function behind /guide/?q=, so the same
     words (Chinese, pinyin, initials, English) find the same entries in the same order —
-    as JSON ``{"q", "results": [{"value", "label", "group"}], "count"}``."""
+    as JSON ``{"q", "results": [{"value", "label", "group"}], "count"}``.  When nothing
+    matches every word, the closest matches the guide page offers ("did you mean")."""
     q = request.args.get("q", "")[:200]
     entries = []
     if q.strip():
         rows, _count = guide_page(GuideFilters(q=q))
         entries = db.session.scalars(rows).unique().all()[:SUGGESTIONS] if rows is not None else []
+        if not entries:  # the closest matches, as the guide page offers them
+            stmt = queries.closest_matches(GuideFilters(q=q))
+            entries = db.session.scalars(stmt).unique().all() if stmt is not None else []
     results = [{"value": e.slug, "label": e.loc("title").text, "group": str(CATEGORIES.get(e.category, e.category))} for e in entries]
     response = jsonify({"q": q, "results": results, "count": len(results)})
     response.headers["Cache-Control"] = "public, max-age=60"

@@ -87,3 +87,32 @@ def test_staff_edit_an_entry_in_the_browser(page, guide):
     assert page.get_by_role("heading", level=1).inner_text() == "Food business licence for canteens"
     assert page.get_by_text("Collect the licence").is_visible()
     page.problems.assert_clean()
+
+
+def test_no_match_offers_did_you_mean_live(page, guide):
+    """Typing a search nothing matches in full: the live results offer the closest entry
+    ("did you mean") above the request form, and it opens."""
+    page.goto("/zh/guide/")
+    page.evaluate("() => { window.__sameDocument = true; }")
+    page.get_by_label("搜索服务指南").press_sequentially("停车场在哪里", delay=30)
+    page.wait_for_function("() => document.querySelector('#guide-results').textContent.includes('您是不是要找')")
+    assert "找到 0 个" in page.locator("#guide-results-count").inner_text()
+    assert page.get_by_role("heading", name="您是不是要找…").is_visible()
+    assert page.get_by_role("link", name="改为提交诉求").is_visible()
+    assert page.evaluate("() => window.__sameDocument") is True
+    page.get_by_role("link", name="地下车库停车月卡办理").click()
+    page.wait_for_url(re.compile(r"/zh/guide/parking-pass$"))
+    page.problems.assert_clean()
+
+
+def test_no_match_offers_did_you_mean_without_javascript(nojs_page, guide):
+    nojs_page.goto("/en/guide/")
+    nojs_page.get_by_label("Search the guide").fill("parking lot")
+    nojs_page.get_by_role("button", name="Search").click()
+    nojs_page.wait_for_url(re.compile(r"/en/guide/\?q=parking\+lot"))
+    assert "0 services found" in nojs_page.locator("#guide-results-count").inner_text()
+    assert nojs_page.get_by_role("heading", name="Did you mean…").is_visible()
+    assert nojs_page.get_by_role("link", name="File a request instead").is_visible()
+    nojs_page.get_by_role("link", name="Monthly parking pass for the garage").click()
+    nojs_page.wait_for_url(re.compile(r"/en/guide/parking-pass$"))
+    nojs_page.problems.assert_clean()

@@ -171,6 +171,7 @@ def build_site(app) -> Site:
         add("accessibility statement", "accessibility")
         add("guide list", "guide/")
         add("guide search", f"guide/?q={query}")
+        add("guide did you mean", "guide/?q=" + ("停车场在哪里" if lang == "zh" else "parking+lot"))  # no full match: closest
         add("guide filtered", "guide/?dept=market&audience=both")
         add("guide category", "guide/?category=talent")
         add("guide detail", "guide/hukou")
