@@ -145,7 +145,7 @@ def test_the_service_filter_is_a_list_of_services_by_name_and_names_the_chosen_o
     select = re.search(r'<select name="service" id="queue-service"[^>]*>.*?</select>', page, re.S).group(0)
     # the request form's picker makes it a combobox fed by the guide's search
     assert "data-combobox" in select and 'data-suggest-url="/zh/guide/suggest"' in select and "data-text-name" not in select
-    assert '<option value="">全部服务事项</option>' in select
+    assert '<option value="">全部服务</option>' in select
     assert '<option value="food-licence">食品经营许可证办理</option>' in select
     assert '<option value="other">其他诉求</option>' in select
     assert "slug or other" not in page and 'placeholder="' not in select
