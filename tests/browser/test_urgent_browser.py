@@ -45,7 +45,7 @@ def test_typing_someone_trapped_in_the_lift_shows_the_notice_before_submit(app, 
     # ordinary text takes it away again
     page.locator("#description").fill("我们想在 12 楼开一家咖啡店，需要办理食品经营许可。")
     page.locator("#description").press("Tab")
-    page.wait_for_function("!document.querySelector('#field-description .emergency-notice')")
+    page.wait_for_function("() => !document.querySelector('#field-description .emergency-notice')")
     page.problems.assert_clean()
 
 
