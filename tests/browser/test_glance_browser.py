@@ -105,7 +105,9 @@ def test_stage_change_says_old_and_new_in_place(page, app, demo):
     expect(pg.locator("#timeline")).to_contain_text("物业已到场查看")
     assert same_document(pg)
     # the focus stays on the button, which is described by the message
-    assert pg.evaluate("() => document.activeElement.getAttribute('aria-describedby')") == "stage-done"
+    # (htmx puts it back after the settle delay, so wait for it rather than read it at once)
+    pg.wait_for_function("() => document.activeElement && document.activeElement.getAttribute('aria-describedby') === 'stage-done'")
+    assert pg.evaluate("() => document.activeElement.textContent.trim()") == "变更阶段"
     pg.problems.assert_clean()
 
 
