@@ -53,10 +53,30 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
 
     with get_engine().connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
-
+        # SQLite alters a table by copying it and dropping the old one (batch mode).  With
+        # foreign keys on, that DROP deletes every row pointing at the table (ON DELETE
+        # CASCADE) or blanks its links (SET NULL): downgrading a column of guide_entry would
+        # wipe its revisions.  So migrations run with them off (the pragma only takes effect
+        # outside a transaction), the result is checked, and they go back on for the app.
+        # (On the DBAPI connection itself: SQLAlchemy's connection begins every transaction
+        # with an explicit BEGIN, app/core/db.py, inside which the pragma would do nothing.)
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.dbapi_connection if sqlite else None
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                raw.execute("PRAGMA foreign_keys=ON")
 
 if context.is_offline_mode():
     run_migrations_offline()
