@@ -111,6 +111,7 @@ def create_app(config=None) -> Flask:
     from .council.users import bp as users_bp
     from .guide.manage import bp as guide_manage_bp
     from .guide.routes import bp as guide_bp
+    from .home.routes import bp as home_bp
     from .intake.routes import bp as intake_bp
     from .intake.staff import bp as intake_staff_bp
 
@@ -121,7 +122,7 @@ def create_app(config=None) -> Flask:
     from .wall.manage import bp as wall_manage_bp
     from .wall.routes import bp as wall_bp
 
-    blueprints = [core_bp, auth_bp, council_bp, audit_bp, guide_bp, guide_manage_bp, hsds_bp, intake_bp, intake_staff_bp, open311_bp, openapi_bp, wall_bp, wall_manage_bp, boards_bp, boards_manage_bp, account_bp, users_bp]
+    blueprints = [home_bp, core_bp, auth_bp, council_bp, audit_bp, guide_bp, guide_manage_bp, hsds_bp, intake_bp, intake_staff_bp, open311_bp, openapi_bp, wall_bp, wall_manage_bp, boards_bp, boards_manage_bp, account_bp, users_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -59,8 +59,7 @@ def register_cli(app: Flask) -> None:
     def create_user_command(email, role, buildings, department, name, password) -> None:
         """Create a staff account."""
         from .auth.services import UserError, create_user
-        from .boards.models import Building
-        from .guide.models import Department
+        from .org.models import Building, Department
 
         found = []
         for slug in buildings:

@@ -70,9 +70,9 @@ def _insert_requests(app, start: int, count: int) -> None:
     """``count`` service requests (numbered from ``start``), spread evenly over all buildings."""
     import sqlalchemy as sa
 
-    from app.boards.models import Building
     from app.extensions import db
     from app.intake.models import ServiceRequest
+    from app.org.models import Building
 
     table = ServiceRequest.__table__
     rng = random.Random(start + 23)
@@ -125,9 +125,9 @@ def _counts(app) -> tuple[int, int]:
     """(all requests, the measured building's requests)."""
     import sqlalchemy as sa
 
-    from app.boards.models import Building
     from app.extensions import db
     from app.intake.models import ServiceRequest
+    from app.org.models import Building
 
     with app.app_context():
         total = db.session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest))

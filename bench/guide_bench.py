@@ -74,8 +74,8 @@ def seeded_app(url: str, instance: Path, guide: bool = True):
 def _generate(app, count: int, start: int = 0) -> None:
     from app.demo import seed_demo
     from app.extensions import db
-    from app.guide.models import Department
     from app.guide.services import create_entry
+    from app.org.models import Department
     import sqlalchemy as sa
 
     rng = random.Random(start + 7)

@@ -91,11 +91,13 @@ def _targets(app) -> dict:
     """The ids the URLs need, from the seeded data (plus one pending wish for its author's page)."""
     import sqlalchemy as sa
 
-    from app.boards.models import Building, Event, Street
+    from app.boards.models import Event
+
     from app.core.timeutil import utcnow
     from app.extensions import db
     from app.guide.models import GuideEntry
     from app.intake.models import ServiceRequest
+    from app.org.models import Building, Street
     from app.wall.models import Wish
     from app.wall.services import post_wish
 

@@ -82,8 +82,8 @@ def _insert_wishes(app, start: int, count: int) -> None:
     """``count`` approved, open wishes (numbered from ``start``) over all buildings."""
     import sqlalchemy as sa
 
-    from app.boards.models import Building
     from app.extensions import db
+    from app.org.models import Building
     from app.wall.models import Wish
 
     rng = random.Random(start + 11)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.guide.models import Department
 from app.guide.services import create_entry
+from app.org.models import Department
 
 BASE = {
     "audience": "both", "status": "active", "is_free": True, "fee_zh": "不收费", "fee_en": "Free",

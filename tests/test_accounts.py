@@ -281,7 +281,7 @@ def test_an_expired_or_superseded_link_is_refused(app, client, demo):
 
 def test_an_invited_person_sets_a_first_password(app, client, demo):
     from app.auth.services import invite_user
-    from app.boards.models import Building
+    from app.org.models import Building
 
     with app.app_context():
         tower = db.session.scalar(sa.select(Building).where(Building.slug == "shanghai-tower"))
@@ -333,12 +333,13 @@ def test_preferences_choose_the_language_and_which_mails_arrive(app, client, dem
     user = _user(app, "staff@example.com")
     assert (user.locale, user.notify_new, user.notify_updates) == ("en", False, True)
     # a new request for the market department no longer mails this person
-    from app.boards.models import Building
     from app.intake.services import submit_request
+    from app.org.models import Building
 
     with app.app_context():
         tower = db.session.scalar(sa.select(Building).where(Building.slug == "shanghai-tower"))
-        from app.guide.models import Department, GuideEntry
+        from app.guide.models import GuideEntry
+        from app.org.models import Department
 
         market = db.session.scalar(sa.select(Department).where(Department.code == "market"))
         entry = GuideEntry(slug="pref-entry", department=market, category="market", audience="enterprise", status="active",

@@ -20,12 +20,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth.models import User
-from app.boards.models import Building
 from app.core import audit
 from app.core.models import AuditLog
 from app.extensions import db
-from app.guide.models import Department, GuideEntry
+from app.guide.models import GuideEntry
 from app.intake.models import ServiceRequest
+from app.org.models import Building, Department
 from app.wall.models import Wish
 from tests.conftest import csrf_from, text_of
 

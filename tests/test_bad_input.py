@@ -56,8 +56,9 @@ def samples(app):
     from app.auth.models import User
     from app.boards.models import Event
     from app.demo import seed_demo
-    from app.guide.models import Department, GuideEntry
+    from app.guide.models import GuideEntry
     from app.intake.models import RequestAttachment, ServiceRequest
+    from app.org.models import Department
     from app.wall.models import Resource, Wish
 
     with app.app_context():

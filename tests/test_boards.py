@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from app.boards.models import Building
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.intake.models import ServiceRequest
+from app.org.models import Building
 from tests.conftest import text_of
 
 
@@ -89,7 +89,7 @@ def test_index_rolls_up_the_district_and_filters_by_street(app, client, demo):
     done = sum(r["stage"] in ("resolved", "closed") for r in made)
     assert re.search(r'<dd id="district-completed">(\d+)</dd>', html).group(1) == str(done)
     with app.app_context():
-        from app.boards.models import Street
+        from app.org.models import Street
 
         kerry = db.session.scalar(sa.select(Building).where(Building.slug == "jing-an-kerry-centre"))
         street_code = db.session.get(Street, kerry.street_id).code

@@ -8,9 +8,11 @@ import io
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app.boards.models import Building, Decision, Event
+from app.boards.models import Decision, Event
+
 from app.core.models import AuditLog
 from app.extensions import db
+from app.org.models import Building
 from tests.conftest import csrf_from, text_of
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.auth.models import User
-from app.boards.models import SIX_ROLES, Building, Council, CouncilMember, Street
 from app.extensions import db
-from app.guide.models import Department
+from app.org.models import SIX_ROLES, Building, Council, CouncilMember, Department, Street
 
 REQUIRED_BUILDINGS = {
     "上海中心大厦", "金茂大厦", "上海环球金融中心", "东方金融广场", "上海银行大厦", "陆家嘴软件园",

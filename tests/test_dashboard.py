@@ -15,12 +15,13 @@ from itertools import count
 import pytest
 import sqlalchemy as sa
 
-from app.boards.models import Building, Event, Registration
+from app.boards.models import Event, Registration
+
 from app.core.timeutil import utcnow
 from app.core.workdays import SHANGHAI
 from app.extensions import db
-from app.guide.models import Department
 from app.intake.models import ServiceRequest
+from app.org.models import Building, Department
 from app.wall.models import Wish
 from tests.conftest import csrf_from, text_of
 

@@ -14,7 +14,8 @@ from sqlalchemy import event
 
 from app.demo.guide_data import ENTRIES
 from app.extensions import db
-from app.guide.models import CATEGORIES, CATEGORY_DESCRIPTIONS, Department
+from app.guide.models import CATEGORIES, CATEGORY_DESCRIPTIONS
+from app.org.models import Department
 from tests.conftest import csrf_from, text_of
 
 # What the demo catalogue lists per category (active entries only).

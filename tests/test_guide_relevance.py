@@ -34,8 +34,8 @@ TOP5 = ["员工体检", "公司注册", "免费法律咨询"]
 @pytest.fixture
 def demo_guide(app, demo):
     from app.demo.guide_data import ENTRIES
-    from app.guide.models import Department
     from app.guide.services import load_entries
+    from app.org.models import Department
 
     with app.app_context():
         load_entries(ENTRIES, {d.code: d for d in db.session.scalars(sa.select(Department))})

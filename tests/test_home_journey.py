@@ -118,7 +118,8 @@ def test_privacy_notice_names_who_is_responsible(client, demo):
 # --- item 7: the waitlist position, event times, the place label ---------------------------
 
 def _event(app, seats: int, start: datetime | None = None) -> int:
-    from app.boards.models import Building, Event
+    from app.boards.models import Event
+    from app.org.models import Building
 
     with app.app_context():
         tower = db.session.scalar(sa.select(Building).where(Building.slug == "shanghai-tower"))

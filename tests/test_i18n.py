@@ -132,7 +132,7 @@ def test_localized_escapes_content(app):
 
 def test_models_read_fields_through_the_helper(app, demo):
     from app.extensions import db
-    from app.guide.models import Department
+    from app.org.models import Department
     import sqlalchemy as sa
 
     with app.test_request_context("/en/"):

@@ -324,7 +324,7 @@ def test_transfer_cohandler_and_duplicate(app, client, guide, auth):
     second, _c2, _ = file_request(requester)
     auth.login("admin@example.com")
     with app.app_context():
-        from app.guide.models import Department
+        from app.org.models import Department
 
         fire = db.session.scalar(sa.select(Department).where(Department.code == "fire"))
         tax = db.session.scalar(sa.select(Department).where(Department.code == "tax"))
@@ -382,7 +382,7 @@ def test_bulk_assign(app, client, guide, auth):
     auth.login("admin@example.com")
     with app.app_context():
         ids = [str(i) for i in db.session.scalars(sa.select(ServiceRequest.id))]
-        from app.guide.models import Department
+        from app.org.models import Department
 
         police = db.session.scalar(sa.select(Department.id).where(Department.code == "police"))
     page = client.get("/zh/council/requests/").get_data(as_text=True)
@@ -475,8 +475,8 @@ def test_a_filing_forgets_the_remembered_versions_of_requests_and_boards(app, cl
 
 
 def test_concurrent_submissions_get_distinct_tracking_numbers(app, guide):
-    from app.boards.models import Building
     from app.intake.services import submit_request
+    from app.org.models import Building
 
     def one(i: int) -> str:
         with app.app_context():

@@ -103,7 +103,7 @@ def test_concurrent_hits_are_all_counted(storage):
 def test_a_hit_commits_on_its_own_and_leaves_the_request_alone(app, storage):
     """The counter is written on the storage's own connection: the request's rollback does
     not undo it, and it does not commit the request's unfinished work."""
-    from app.boards.models import Street
+    from app.org.models import Street
 
     with app.app_context():
         db.session.add(Street(code="test-road", name_zh="测试路", name_en="Test Road", district_zh="测试区"))

@@ -53,9 +53,10 @@ pytestmark = pytest.mark.load
 
 
 def _targets(app) -> dict:
-    from app.boards.models import Building, Event
+    from app.boards.models import Event
     from app.demo.wall_data import WISHES
     from app.guide.models import GuideEntry
+    from app.org.models import Building
     from app.wall.models import Wish
 
     with app.app_context():

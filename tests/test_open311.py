@@ -116,7 +116,7 @@ def assert_spec_error(response, status: int, *fragments: str) -> None:
 
 
 def department_names(app, code: str) -> tuple[str, str]:
-    from app.guide.models import Department
+    from app.org.models import Department
 
     with app.app_context():
         dept = db.session.scalar(sa.select(Department).where(Department.code == code))
@@ -127,7 +127,7 @@ def department_names(app, code: str) -> tuple[str, str]:
 
 
 def building_texts(app, slug: str) -> dict:
-    from app.boards.models import Building
+    from app.org.models import Building
 
     with app.app_context():
         b = db.session.scalar(sa.select(Building).where(Building.slug == slug))
@@ -345,8 +345,8 @@ def test_token_lookup(client, api_key, app):
     assert_spec_error(client.get(f"{BASE}/tokens/not-a-token.json"), 404, "token not found")
 
     # A request filed on the website has a form token too, but it is not an API token.
-    from app.boards.models import Building
     from app.intake.services import new_submission_key, submit_request
+    from app.org.models import Building
 
     with app.app_context():
         building = db.session.scalar(sa.select(Building).where(Building.slug == "ifc"))

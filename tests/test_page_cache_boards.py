@@ -13,11 +13,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from app.boards.models import Building, Event, Notice
+from app.boards.models import Event, Notice
+
 from app.core.cache import CSRF_PLACEHOLDER, page_cache, versions
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.intake.models import ServiceRequest
+from app.org.models import Building
 from tests.conftest import csrf_from, text_of
 
 HX = {"HX-Request": "true"}

@@ -7,9 +7,8 @@ import sqlalchemy as sa
 
 from app.auth import permissions
 from app.auth.models import User
-from app.boards.models import Building
 from app.extensions import db
-from app.guide.models import Department
+from app.org.models import Building, Department
 from tests.conftest import csrf_from
 
 ROLES = ("anonymous", "admin", "council", "staff", "observer")

@@ -171,9 +171,9 @@ def test_sensitive_opted_out_and_something_else_requests_never_listed_publicly_o
 def test_the_rule_is_one_and_the_same_in_sql_and_in_python(app, guide):
     """``publicly_listed()`` (SQL, every list) and ``is_publicly_listed`` (one loaded
     request, Open311's single GET) agree on every case."""
-    from app.boards.models import Building
     from app.intake.queries import is_publicly_listed, publicly_listed
     from app.intake.services import submit_request
+    from app.org.models import Building
 
     with app.app_context():
         tower = db.session.scalar(sa.select(Building).where(Building.slug == BUILDING))

@@ -99,8 +99,9 @@ def seeded(app, client):
 def _secrets(app) -> tuple[set[str], set[str], set[str]]:
     """(phone numbers as digits, e-mail addresses, department office numbers as digits)."""
     from app.boards.models import Registration
-    from app.guide.models import Department, GuideEntry
+    from app.guide.models import GuideEntry
     from app.intake.models import ServiceRequest
+    from app.org.models import Department
     from app.wall.models import Resource, Wish
 
     with app.app_context():

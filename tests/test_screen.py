@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.boards.models import Building
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.intake.models import ServiceRequest
+from app.org.models import Building
 from tests.conftest import text_of
 
 BUILDING = "shanghai-tower"

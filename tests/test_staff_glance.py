@@ -12,12 +12,12 @@ from itertools import count
 import pytest
 import sqlalchemy as sa
 
-from app.boards.models import Building
 from app.core.models import AuditLog
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.guide.models import Department, GuideEntry
+from app.guide.models import GuideEntry
 from app.intake.models import RequestAttachment, RequestEvent, ServiceRequest
+from app.org.models import Building, Department
 from app.wall.models import Wish
 from tests.conftest import csrf_from, text_of
 from tests.guide_fixtures import make_entries

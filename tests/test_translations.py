@@ -32,7 +32,7 @@ def test_extraction_finds_strings_from_code_and_templates(tmp_path):
     assert "Skip to main content" in ids  # templates/base.html
     assert "Please correct the following" in ids  # templates/macros/forms.html
     assert "The email or password is not correct." in ids  # app/auth/routes.py
-    assert "Building head" in ids  # app/boards/models.py (lazy)
+    assert "Building head" in ids  # app/org/models.py (lazy)
 
 
 def test_every_ui_string_has_a_chinese_translation(tmp_path):

@@ -66,8 +66,7 @@ def _make(app, email: str, role: str = "council", *, name: str = "", buildings=(
           invited: bool = False, active: bool = True, password: str = "a-long-enough-test-password-9"):
     """An account made on the server side (not through the pages under test)."""
     from app.auth.services import create_user
-    from app.boards.models import Building
-    from app.guide.models import Department
+    from app.org.models import Building, Department
 
     with app.app_context():
         places = db.session.scalars(sa.select(Building).where(Building.slug.in_(buildings))).all() if buildings else []
@@ -200,7 +199,7 @@ def test_htmx_gets_only_the_table_and_the_pushed_url_serves_the_whole_page(app, 
 
 
 def test_list_pages_by_fifty_with_a_constant_number_of_queries(app, admin):
-    from app.boards.models import Building
+    from app.org.models import Building
 
     with app.app_context():  # rows straight in (no password hashing: quick)
         tower = db.session.scalar(sa.select(Building).where(Building.slug == "shanghai-tower"))

@@ -139,7 +139,7 @@ def test_support_once_per_person_with_htmx(app, client, auth, demo):
 
 def test_concurrent_supports_count_exactly(app, demo):
     with app.app_context():
-        from app.boards.models import Building
+        from app.org.models import Building
         from app.wall.services import post_wish as create, support
 
         building = db.session.scalar(sa.select(Building).where(Building.slug == "shanghai-tower"))
@@ -257,7 +257,7 @@ def test_claim_fulfil_and_project(app, client, auth, demo, tmp_path, monkeypatch
     post_wish(client)
     wish = the_wish(app)
     with app.app_context():
-        from app.boards.models import Building
+        from app.org.models import Building
 
         tower = db.session.scalar(sa.select(Building).where(Building.slug == "shanghai-tower"))
         resource = Resource(building_id=tower.id, org_zh="东方医院", org_en="East Hospital", offer_zh="健康讲座", offer_en="Health talks")
@@ -288,8 +288,8 @@ def test_claim_fulfil_and_project(app, client, auth, demo, tmp_path, monkeypatch
 
 def test_wall_sorts_and_load_more(app, client, demo):
     with app.app_context():
-        from app.boards.models import Building
         from app.core.timeutil import utcnow
+        from app.org.models import Building
         from app.wall.services import post_wish as create
 
         building = db.session.scalar(sa.select(Building).where(Building.slug == "shanghai-tower"))
@@ -311,9 +311,9 @@ def test_wall_page_runs_a_constant_number_of_queries(app, client, demo):
 
     def count_for(n: int) -> int:
         with app.app_context():
-            from app.boards.models import Building
             from app.core.cache import page_cache, versions
             from app.core.timeutil import utcnow
+            from app.org.models import Building
             from app.wall.services import post_wish as create
 
             building = db.session.scalar(sa.select(Building).where(Building.slug == "shanghai-tower"))

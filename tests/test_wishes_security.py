@@ -23,7 +23,7 @@ OTHER = "希望大堂多放几把椅子，方便等候的访客。"
 
 
 def approved_wish(app, text: str = WISH, supports: int = 0) -> int:
-    from app.boards.models import Building
+    from app.org.models import Building
     from app.wall.services import post_wish
 
     with app.app_context():

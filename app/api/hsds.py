@@ -20,9 +20,10 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from ..core.i18n import localized, localized_row
 from ..core.inputs import bounded_int, page_arg
 from ..extensions import csrf, db, limiter
-from ..guide.models import CATEGORIES, Department, GuideEntry
+from ..guide.models import CATEGORIES, GuideEntry
 from ..guide.queries import all_matches
 from ..guide.services import keyword_phrases, web_link
+from ..org.models import Department
 
 bp = Blueprint("hsds", __name__, url_prefix="/api/hsds")
 csrf.exempt(bp)

@@ -53,7 +53,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 from werkzeug.exceptions import HTTPException
 
-from ..boards.models import Building
 from ..core.mail import deliver_after_commit
 from ..core.timeutil import utcnow
 from ..core.workdays import SHANGHAI
@@ -63,6 +62,7 @@ from ..intake.forms import normalize_phone, normalize_text, redact_contacts
 from ..intake.models import OPEN_STAGES, REPLY_LANGS, STAGES, ApiKey, ServiceRequest
 from ..intake.queries import active_entry, building_by_slug, buildings, company_optional, is_publicly_listed, publicly_listed
 from ..intake.services import api_key_valid, create_api_key, new_public_token, new_submission_key, submit_request
+from ..org.models import Building
 
 bp = Blueprint("open311", __name__, url_prefix="/api/open311/v2", cli_group=None)
 csrf.exempt(bp)  # clients authenticate a POST with its api_key, not a session cookie

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .models import User
+from ..core.models import AuditLog
+from .models import UNUSABLE_PASSWORD, User
 
 
 def user_by_email(email: str) -> sa.Select:
@@ -29,8 +30,6 @@ def user_by_id(user_id: int) -> sa.Select:
 def _status_condition(status: str):
     """active: can sign in; invited: no password yet (the e-mailed link not used);
     deactivated: blocked, whatever the password."""
-    from .models import UNUSABLE_PASSWORD
-
     no_password = sa.or_(User.password_hash == UNUSABLE_PASSWORD, User.password_hash == "")
     if status == "deactivated":
         return User.active.is_(False)
@@ -50,9 +49,6 @@ def users_filtered(*, q: str = "", role: str = "", building: str = "", departmen
     """Accounts matching the admin list's filters (unknown values are ignored by the
     caller): ``q`` in the name or e-mail, a role, a building (slug), a department
     (code), a status (``USER_STATUSES``).  Ordered by e-mail (unique: stable pages)."""
-    from ..boards.models import Building
-    from ..guide.models import Department
-
     stmt = sa.select(User)
     q = (q or "").strip()
     if q:
@@ -61,9 +57,9 @@ def users_filtered(*, q: str = "", role: str = "", building: str = "", departmen
     if role:
         stmt = stmt.where(User.role == role)
     if building:
-        stmt = stmt.where(User.buildings.any(Building.slug == building))
+        stmt = stmt.where(User.buildings.any(slug=building))
     if department:
-        stmt = stmt.where(User.department.has(Department.code == department))
+        stmt = stmt.where(User.department.has(code=department))
     if status:
         stmt = stmt.where(_status_condition(status))
     return stmt
@@ -78,58 +74,11 @@ def user_page(stmt: sa.Select, page: int) -> tuple[sa.Select, sa.Select]:
     return rows, count
 
 
-def all_buildings() -> sa.Select:
-    """Every building, by street then slug (for scope pickers)."""
-    from ..boards.models import Building
-
-    return sa.select(Building).order_by(Building.street_id, Building.slug)
-
-
-def buildings_by_slugs(slugs) -> sa.Select:
-    from ..boards.models import Building
-
-    return sa.select(Building).where(Building.slug.in_(list(slugs) or [""])).order_by(Building.street_id, Building.slug)
-
-
-def all_departments() -> sa.Select:
-    from ..guide.models import Department
-
-    return sa.select(Department).order_by(Department.code)
-
-
-def department_by_code(code: str) -> sa.Select:
-    from ..guide.models import Department
-
-    return sa.select(Department).where(Department.code == code)
-
-
 def account_history(user: User, limit: int = 20) -> sa.Select:
     """The latest audit records about this account (invitation, changes, sign-ins …)."""
-    from ..core.models import AuditLog
-
     return (
         sa.select(AuditLog)
         .where(AuditLog.target_type == User.__tablename__, AuditLog.target_id == str(user.id))
         .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
         .limit(limit)
-    )
-
-
-def council_team(building_ids) -> sa.Select:
-    """(Building, User, seat role or None) for every active council-member account on
-    the given buildings' councils, by building then seat then name: one query.  The
-    seat role is the person's place on the building's public roster when the account
-    is linked to it (CouncilMember.user_id)."""
-    from ..boards.models import Building, Council, CouncilMember
-    from .models import user_building
-
-    return (
-        sa.select(Building, User, CouncilMember.role)
-        .join(user_building, user_building.c.building_id == Building.id)
-        .join(User, User.id == user_building.c.user_id)
-        .outerjoin(Council, Council.building_id == Building.id)
-        .outerjoin(CouncilMember, sa.and_(CouncilMember.council_id == Council.id, CouncilMember.user_id == User.id))
-        .where(Building.id.in_(list(building_ids) or [0]), User.role == "council", User.active.is_(True))
-        .order_by(Building.street_id, Building.slug, CouncilMember.position.is_(None), CouncilMember.position,
-                  sa.func.lower(User.name), User.email)
     )

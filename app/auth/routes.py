@@ -210,5 +210,5 @@ def logout():
         session.clear()
         logout_user()  # after clear(): it marks the remember-me cookie for deletion
         flash(_("You are signed out."), "success")
-        return redirect(url_for("core.home"), code=303)
+        return redirect(url_for("home.home"), code=303)
     return render("auth/logout.html", form=form, status=422 if request.method == "POST" else 200)

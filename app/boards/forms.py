@@ -8,7 +8,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..core.forms import Form, choices
 from ..intake.forms import Clean, Phone
-from .models import COUNCIL_ROLES, DECISION_STATUSES
+from ..org.models import COUNCIL_ROLES
+from .models import DECISION_STATUSES
 
 
 class RegistrationForm(Form):

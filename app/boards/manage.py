@@ -21,9 +21,10 @@ from ..core.rendering import render
 from ..core.timeutil import aware
 from ..core.workdays import SHANGHAI
 from ..extensions import db
+from ..org.models import COUNCIL_ROLES, CouncilMember
 from ..wall.models import Project
 from .forms import DecisionForm, EventForm, MemberForm, NoticeForm, ProjectEditForm
-from .models import COUNCIL_ROLES, DECISION_STATUSES, CouncilMember, Decision, Event, Notice
+from .models import DECISION_STATUSES, Decision, Event, Notice
 from .queries import all_events, building_by_slug, decisions, notices, open_needs, projects, request_figures, resources
 
 bp = Blueprint("boards_manage", __name__, url_prefix="/<lang:lang_code>/council/boards/<slug>")

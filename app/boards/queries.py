@@ -14,8 +14,8 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..intake.models import OPEN_STAGES, ServiceRequest
+from ..org.models import Building, Council, Street
 from ..wall.models import Claim, Project, Resource, Wish
-from .models import Building, Council, Street
 
 DONE = ("resolved", "closed")
 
@@ -270,8 +270,9 @@ def boards_version(now) -> sa.Select:
     Everything is an aggregate over a primary key or an indexed column, except the event
     moments (a scan of the small event table)."""
     from ..core.models import AuditLog
-    from ..guide.models import Department, GuideEntry
-    from .models import CouncilMember, Decision, Event, Notice
+    from ..guide.models import GuideEntry
+    from ..org.models import CouncilMember, Department
+    from .models import Decision, Event, Notice
 
     def one(*columns):
         return sa.select(*columns).scalar_subquery()

@@ -22,9 +22,10 @@ from ..core.workdays import SHANGHAI
 from ..extensions import db, limiter
 from ..intake.forms import mask_phone
 from ..intake.models import STAGES
+from ..org.models import COUNCIL_ROLES
 from .charts import monthly_chart
 from .forms import RegistrationForm
-from .models import COUNCIL_ROLES, DECISION_STATUSES
+from .models import DECISION_STATUSES
 from .queries import (
     BOARD_TABLES,
     Rates,

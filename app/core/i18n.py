@@ -63,7 +63,7 @@ def switch_lang_url(lang: str, external: bool = False) -> str:
         values.update(request.view_args or {})
         values["lang_code"] = lang
         return url_for(request.endpoint, _external=external, **values)
-    return url_for("core.home", lang_code=lang, _external=external)
+    return url_for("home.home", lang_code=lang, _external=external)
 
 
 def _pull_lang(endpoint, values) -> None:
@@ -103,7 +103,7 @@ def _lang_cookie(lang: str, secure: bool) -> str:
 
 
 def root_redirect():
-    response = redirect(url_for("core.home", lang_code=guess_lang()), code=302)
+    response = redirect(url_for("home.home", lang_code=guess_lang()), code=302)
     response.vary.add("Accept-Language")
     response.vary.add("Cookie")
     return response

@@ -1,4 +1,6 @@
-"""Home page and health check."""
+"""Site-wide pages that belong to no domain: the privacy notice, the accessibility
+statement, the footer's identity of the operator, and the health check.  (The home page,
+which gathers every domain's figures, is ``app/home``.)"""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from flask import Blueprint, current_app, jsonify
 
 from ..extensions import db, limiter
 from .cache import cached
-from .queries import district_figures
 from .rendering import render
 
 bp = Blueprint("core", __name__)
@@ -35,26 +36,6 @@ def site_identity() -> dict:
         "site_hotline_tel": re.sub(r"[^\d+]", "", hotline),
         "icp_number": config.get("ICP_NUMBER") or "",
     }
-
-
-@bp.route("/<lang:lang_code>/")
-def home():
-    """Page-cached for anonymous visitors.  Its figures (buildings, councils, seats,
-    departments, requests, fulfilled wishes) all come from tables in the boards' cache
-    version, which also holds the wall's own version columns (see
-    ``app.boards.routes.page_version``)."""
-    from ..boards.routes import page_version
-
-    return cached("core.home", page_version(), _home)
-
-
-def _home():
-    from ..intake.queries import figures as request_figures
-    from ..wall.queries import wall_figures
-
-    figures = db.session.execute(district_figures()).one()
-    return render("core/home.html", figures=figures, requests=db.session.execute(request_figures()).one(),
-                  wishes=db.session.execute(wall_figures()).one())
 
 
 @bp.route("/<lang:lang_code>/privacy")

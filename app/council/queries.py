@@ -161,9 +161,9 @@ def request_ids_by_tracking_no(tracking_no: str) -> sa.Select:
 def audit_targets(targets: dict[str, set[str]]) -> dict[str, sa.Select]:
     """One query per kind of target on the page (``{target_type: {id, …}}``), giving
     what to show and link for each: (id, label[, slug or tracking number])."""
-    from ..boards.models import Building
     from ..guide.models import GuideEntry
     from ..intake.models import ServiceRequest
+    from ..org.models import Building
 
     def ints(values):
         return sorted({int(v) for v in values if v and v.isascii() and v.isdigit() and len(v) < 12})
@@ -185,7 +185,7 @@ def audit_targets(targets: dict[str, set[str]]) -> dict[str, sa.Select]:
 
 def buildings_by_id(ids=None) -> sa.Select:
     """Id, slug and names of these buildings (of every building with ``None``)."""
-    from ..boards.models import Building
+    from ..org.models import Building
 
     query = sa.select(Building.id, Building.slug, Building.name_zh, Building.name_en)
     return query if ids is None else query.where(Building.id.in_(sorted(ids)))

@@ -23,11 +23,6 @@ from ..auth.queries import (
     USER_PAGE_SIZE,
     USER_STATUSES,
     account_history,
-    all_buildings,
-    all_departments,
-    buildings_by_slugs,
-    council_team,
-    department_by_code,
     user_by_email,
     user_by_id,
     user_page,
@@ -42,13 +37,14 @@ from ..auth.services import (
     send_reset,
     update_user,
 )
-from ..boards.models import COUNCIL_ROLES
 from ..core.forms import choices
 from ..core.i18n import current_lang
 from ..core.inputs import page_arg
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render
 from ..extensions import db
+from ..org.models import COUNCIL_ROLES
+from ..org.queries import all_buildings, all_departments, buildings_by_slugs, council_team, department_by_code
 from .forms import ROLE_HINTS, ActionForm, EditUserForm, InviteForm
 
 bp = Blueprint("users", __name__, url_prefix="/<lang:lang_code>/council/users")

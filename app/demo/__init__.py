@@ -11,9 +11,8 @@ from flask import current_app
 
 from ..auth.models import User
 from ..auth.services import create_user
-from ..boards.models import Building, Council, CouncilMember, Street
 from ..extensions import db
-from ..guide.models import Department
+from ..org.models import Building, Council, CouncilMember, Department, Street
 from . import data
 
 DEMO_ACCOUNTS = (

@@ -7,14 +7,16 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..auth.permissions import permission_required, register, require
 from ..core.forms import choices
 from ..core.i18n import Bilingual
-from ..auth.permissions import permission_required, register, require
 from ..core.rendering import render
 from ..extensions import db
+from ..org.models import Department
+from ..org.queries import all_departments
 from .forms import EntryForm
-from .models import AUDIENCES, CATEGORIES, MATERIAL_FORMS, STATUSES, Department, GuideEntry
-from .queries import all_departments, entry_by_slug, revisions_of, staff_entries
+from .models import AUDIENCES, CATEGORIES, MATERIAL_FORMS, STATUSES, GuideEntry
+from .queries import entry_by_slug, revisions_of, staff_entries
 from .services import StaleEdit, create_entry, keyword_phrases, set_status, update_entry
 
 bp = Blueprint("guide_manage", __name__, url_prefix="/<lang:lang_code>/council/guide")

@@ -1,4 +1,4 @@
-"""The service guide: the departments that publish it together and its entries."""
+"""The service guide's entries (the departments that publish it are in ``app/org``)."""
 
 from __future__ import annotations
 
@@ -12,26 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.i18n import Bilingual
 from ..core.timeutil import utcnow
 from ..extensions import db
-
-
-class Department(Bilingual, db.Model):
-    __tablename__ = "department"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    name_zh: Mapped[str] = mapped_column(sa.String(160))
-    name_en: Mapped[str] = mapped_column(sa.String(200), default="")
-    short_zh: Mapped[str] = mapped_column(sa.String(40), default="")
-    short_en: Mapped[str] = mapped_column(sa.String(60), default="")
-    phone: Mapped[str] = mapped_column(sa.String(40), default="")
-    address_zh: Mapped[str] = mapped_column(sa.String(200), default="")
-    address_en: Mapped[str] = mapped_column(sa.String(240), default="")
-    hours_zh: Mapped[str] = mapped_column(sa.String(200), default="")
-    hours_en: Mapped[str] = mapped_column(sa.String(240), default="")
-
-    def __repr__(self) -> str:
-        return f"<Department {self.code}>"
-
+from ..org.models import Department
 
 # --- Service guide entries (办事指南) -------------------------------------------------
 

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import load_only
 
 from ..extensions import db
-from .models import Department, GuideEntry, GuideRevision, GuideSearchDoc
+from ..org.models import Department
+from .models import GuideEntry, GuideRevision, GuideSearchDoc
 from .search import fts5_match, query_terms, tsquery
 
 PAGE_SIZE = 20
@@ -281,10 +282,6 @@ def departments_with_entries() -> sa.Select:
         .where(sa.exists().where(GuideEntry.department_id == Department.id, GuideEntry.status == "active"))
         .order_by(Department.code)
     )
-
-
-def all_departments() -> sa.Select:
-    return sa.select(Department).order_by(Department.code)
 
 
 def staff_entries(user, dept: str = "") -> sa.Select:

@@ -11,10 +11,11 @@ from ..core.cache import cached, versions
 from ..core.qr import qr_svg
 from ..core.rendering import render, wants_fragment
 from ..extensions import db
+from ..org.queries import all_departments
 from .forms import SearchForm
 from .models import AUDIENCES, CATEGORIES, CATEGORY_DESCRIPTIONS, MATERIAL_FORMS
 from . import queries
-from .queries import PAGE_SIZE, GuideFilters, all_departments, entry_by_slug, guide_page, guide_version, related_entries
+from .queries import PAGE_SIZE, GuideFilters, entry_by_slug, guide_page, guide_version, related_entries
 from .search import highlight_terms
 
 bp = Blueprint("guide", __name__, url_prefix="/<lang:lang_code>/guide")

@@ -12,8 +12,8 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only, selectinload
 
-from ..boards.models import Building
-from ..guide.models import Department, GuideEntry
+from ..guide.models import GuideEntry
+from ..org.models import Building, Department
 from .models import OPEN_STAGES, STAGES, CannedReply, RequestAttachment, RequestDepartment, RequestEvent, ServiceRequest
 
 PAGE_SIZE = 25

@@ -25,7 +25,7 @@ from ..core.mail import deliver_after_commit
 from ..core.rendering import render, wants_fragment
 from ..core.workdays import SHANGHAI
 from ..extensions import db
-from ..guide.models import Department
+from ..org.models import Department
 from .forms import TRACKING_NO, BulkAssignForm, CohandlerForm, DuplicateForm, ReplyForm, StageForm, TransferForm, mask_phone
 from . import progress
 from .models import EVENT_KINDS, STAGES, TRANSITIONS

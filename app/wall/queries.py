@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
-from ..boards.models import Building
+from ..org.models import Building
 from .models import SORTS, Claim, Resource, Wish
 
 PAGE_SIZE = 24

@@ -32,9 +32,9 @@ def make_records(app) -> None:
     """Three records in the council member's building (two exports, one automatic hide)
     and one in another building the council member must not see."""
     from app.auth.models import User
-    from app.boards.models import Building
     from app.core import audit
     from app.extensions import db
+    from app.org.models import Building
 
     with app.app_context():
         tower = db.session.scalar(sa.select(Building).where(Building.slug == "shanghai-tower"))

@@ -42,9 +42,10 @@ def seats_left(app, lang: str, num: int) -> str:
 
 
 def make_event(app, seats: int, title_zh: str = TITLE_ZH, title_en: str = TITLE_EN, days: int = 3) -> int:
-    from app.boards.models import Building, Event
+    from app.boards.models import Event
     from app.core.timeutil import utcnow
     from app.extensions import db
+    from app.org.models import Building
 
     with app.app_context():
         tower = db.session.scalar(sa.select(Building).where(Building.slug == BUILDING))
@@ -74,10 +75,10 @@ def register_elsewhere(app, event_id: int, phone: str) -> None:
 
 def file_request_elsewhere(app, number: int) -> None:
     """A request for the building arrives (written directly: only the count matters here)."""
-    from app.boards.models import Building
     from app.core.timeutil import utcnow
     from app.extensions import db
     from app.intake.models import ServiceRequest
+    from app.org.models import Building
 
     with app.app_context():
         tower = db.session.scalar(sa.select(Building).where(Building.slug == BUILDING))

@@ -34,9 +34,9 @@ def new_requests(app, lang: str, num: int) -> str:
 
 def file_request(app, n: int, building: str = BUILDING) -> str:
     """Someone files a request for the building (through the intake service)."""
-    from app.boards.models import Building
     from app.extensions import db
     from app.intake.services import submit_request
+    from app.org.models import Building
 
     with app.test_request_context("/zh/"):
         place = db.session.scalar(sa.select(Building).where(Building.slug == building))

@@ -112,8 +112,8 @@ def test_stage_change_says_old_and_new_in_place(page, app, demo):
 
 
 def _pending_wishes(app, *texts) -> list[int]:
-    from app.boards.models import Building
     from app.extensions import db
+    from app.org.models import Building
     from app.wall.services import post_wish
 
     ids = []

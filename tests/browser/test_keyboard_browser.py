@@ -271,8 +271,8 @@ def test_file_a_request_by_keyboard_without_javascript(nojs_page, app, service):
 
 def pending_wish(app, text: str) -> int:
     """A wish waiting for moderation in the council member's building; its id."""
-    from app.boards.models import Building
     from app.extensions import db
+    from app.org.models import Building
     from app.wall.services import post_wish
 
     with app.app_context():

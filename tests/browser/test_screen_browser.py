@@ -27,11 +27,12 @@ SIZES = [(1920, 1080), (1366, 768), (1280, 720)]
 @pytest.fixture
 def busy_screen(app, demo):
     """What a busy board shows: six ratings, four events with long titles, long wishes."""
-    from app.boards.models import Building, Event
-    from app.wall.models import Claim, Resource, Wish
+    from app.boards.models import Event
     from app.core.timeutil import utcnow
     from app.extensions import db
     from app.intake.models import ServiceRequest
+    from app.org.models import Building
+    from app.wall.models import Claim, Resource, Wish
 
     with app.app_context():
         tower = db.session.scalar(sa.select(Building).where(Building.slug == BUILDING))

@@ -34,8 +34,8 @@ OTHER_WISH = "希望大堂多放几把椅子"
 
 def approved_wish(app, text: str) -> int:
     """A wish already on the wall, made on the server side; its id."""
-    from app.boards.models import Building
     from app.extensions import db
+    from app.org.models import Building
     from app.wall.services import post_wish
 
     with app.app_context():

@@ -170,8 +170,8 @@ def _staff_client(app, email: str):
 
 def _seed(app) -> dict:
     from app.auth.models import User
-    from app.guide.models import Department
     from app.guide.services import create_entry
+    from app.org.models import Department
     from app.wall.models import Wish
     from app.wall.services import approve
 

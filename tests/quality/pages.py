@@ -101,11 +101,12 @@ def _seed(app, number: str) -> dict:
     """The demo wall and boards, a second request resolved, the filed one answered, a
     wish approved and one pending.  Returns ids the URLs need."""
     from app.auth.models import User
-    from app.boards.models import Building, Event
+    from app.boards.models import Event
     from app.demo import SeedReport, _seed_boards, _seed_places, _seed_wall
     from app.extensions import db
     from app.intake import services as intake
     from app.intake.models import ServiceRequest
+    from app.org.models import Building
     from app.wall import services as wall
 
     with app.test_request_context("/zh/"):
