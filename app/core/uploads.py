@@ -41,13 +41,13 @@ from pathlib import Path, PurePosixPath
 
 import filetype
 import olefile
-from olefile.olefile import OleDirectoryEntry
 from filetype.types.archive import Pdf, Zip
 from filetype.types.image import Gif, Jpeg, Png, Webp
 from flask import current_app, has_app_context
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from olefile.olefile import OleDirectoryEntry
 from PIL import Image, ImageOps
 from werkzeug.datastructures import FileStorage
 
