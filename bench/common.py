@@ -252,7 +252,16 @@ def served(url: str, instance: Path, log: Path | None = None, **options) -> Iter
     try:
         yield port
     finally:
-        server.terminate()
+        stop_server(server)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """SIGTERM (gunicorn lets its workers finish), SIGKILL if that takes over 30 s (a busy machine)."""
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
         server.wait(timeout=10)
 
 
