@@ -35,25 +35,21 @@ tables; asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
 import os
-import random
-import shutil
 import statistics
 import sys
 import tempfile
 import time
-import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.guide_bench import _fresh_postgres, seeded_app, _python_load, _wrk  # noqa: E402
-from bench.wall_bench import _start_server, _summary  # noqa: E402
+from bench.common import (  # noqa: E402
+    bulk_insert, dispose, each_database, div, drain, heading, loader_name, passes_note, parser, rate, seeded_app,
+    served, statements, summary, table, write_json,
+)
 
 SLUG = "shanghai-tower"
 BOARD = f"/zh/boards/{SLUG}"
@@ -66,59 +62,45 @@ SERVICES = ["停车证办理", "消防检查预约", "税务登记咨询", "人�
 # --- data --------------------------------------------------------------------------------
 
 
+def _request(i: int, rng, now, buildings: list[int]) -> dict:
+    """Service request number ``i`` (``bench.common.bulk_insert``'s row): a random stage,
+    created over the past 400 days, resolved / closed times, some ratings."""
+    created = now - timedelta(seconds=rng.randrange(60, 400 * 24 * 3600))
+    stage = rng.choice(STAGES)
+    first_response = min(now, created + timedelta(minutes=rng.randrange(10, 48 * 60)))
+    resolved = closed = rating = None
+    if stage in ("resolved", "closed"):
+        resolved = min(now, created + timedelta(minutes=rng.randrange(60, 20 * 24 * 60)))
+    if stage == "closed":
+        closed = min(now, resolved + timedelta(minutes=rng.randrange(10, 7 * 24 * 60)))
+        if rng.random() < 0.6:
+            rating = rng.randint(1, 5)
+    return {
+        "tracking_no": f"LS-2026-{i:06d}",
+        "access_code_hash": hashlib.sha256(f"bench-code-{i}".encode()).hexdigest(),
+        "submission_key": f"bench-boards-{i}",
+        "source": "web",
+        "building_id": buildings[i % len(buildings)],
+        "stage": stage,
+        "description": f"基准测试诉求：{SERVICES[i % len(SERVICES)]}，请尽快联系。（第{i}号）",
+        "reply_lang": "zh",
+        "created_at": created,
+        "updated_at": closed or resolved or first_response,
+        "due_on": (created + timedelta(days=7)).date(),
+        "first_response_at": None if stage == "received" else first_response,
+        "first_response_on_time": rng.random() < 0.8,
+        "resolved_at": resolved,
+        "closed_at": closed,
+        "rating": rating,
+        "reopen_count": 0,
+    }
+
+
 def _insert_requests(app, start: int, count: int) -> None:
     """``count`` service requests (numbered from ``start``), spread evenly over all buildings."""
-    import sqlalchemy as sa
-
-    from app.extensions import db
     from app.intake.models import ServiceRequest
-    from app.org.models import Building
 
-    table = ServiceRequest.__table__
-    rng = random.Random(start + 23)
-    now = datetime.now(timezone.utc)
-    with app.app_context():
-        building_ids = list(db.session.scalars(sa.select(Building.id).order_by(Building.id)))
-        rows: list[dict] = []
-        for i in range(start, start + count):
-            created = now - timedelta(seconds=rng.randrange(60, 400 * 24 * 3600))
-            stage = rng.choice(STAGES)
-            first_response = min(now, created + timedelta(minutes=rng.randrange(10, 48 * 60)))
-            resolved = closed = rating = None
-            if stage in ("resolved", "closed"):
-                resolved = min(now, created + timedelta(minutes=rng.randrange(60, 20 * 24 * 60)))
-            if stage == "closed":
-                closed = min(now, resolved + timedelta(minutes=rng.randrange(10, 7 * 24 * 60)))
-                if rng.random() < 0.6:
-                    rating = rng.randint(1, 5)
-            rows.append({
-                "tracking_no": f"LS-2026-{i:06d}",
-                "access_code_hash": hashlib.sha256(f"bench-code-{i}".encode()).hexdigest(),
-                "submission_key": f"bench-boards-{i}",
-                "source": "web",
-                "building_id": building_ids[i % len(building_ids)],
-                "stage": stage,
-                "description": f"基准测试诉求：{SERVICES[i % len(SERVICES)]}，请尽快联系。（第{i}号）",
-                "reply_lang": "zh",
-                "created_at": created,
-                "updated_at": closed or resolved or first_response,
-                "due_on": (created + timedelta(days=7)).date(),
-                "first_response_at": None if stage == "received" else first_response,
-                "first_response_on_time": rng.random() < 0.8,
-                "resolved_at": resolved,
-                "closed_at": closed,
-                "rating": rating,
-                "reopen_count": 0,
-            })
-            if len(rows) == 5000:
-                db.session.execute(sa.insert(table), rows)
-                rows = []
-        if rows:
-            db.session.execute(sa.insert(table), rows)
-        db.session.commit()
-        db.session.execute(sa.text("ANALYZE"))  # what autovacuum would have done by now in production
-        db.session.commit()
-        db.session.remove()
+    bulk_insert(app, ServiceRequest.__table__, _request, start, count, seed=23, batch=5000)
 
 
 def _counts(app) -> tuple[int, int]:
@@ -143,29 +125,13 @@ def _counts(app) -> tuple[int, int]:
 
 def _in_process(app, rounds: int = 30) -> dict:
     """Statements of one board GET, median latency of ``rounds`` GETs, median time per statement."""
-    from sqlalchemy import event
-
-    from app.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    calls: list[list] = []  # [statement, parameters, ms]
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        conn.info["bench_started"] = time.perf_counter()
-
-    def after(conn, cursor, statement, parameters, context, executemany):
-        calls.append([statement, parameters, (time.perf_counter() - conn.info.pop("bench_started")) * 1000])
-
     client = app.test_client()
     for _ in range(3):  # the first requests of the process compile templates, load translations, …
         response = client.get(BOARD)
         if response.status_code != 200:
             raise RuntimeError(f"GET {BOARD} answered {response.status_code}")
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
     latencies, runs = [], []
-    try:
+    with statements(app) as calls:  # [statement, parameters, ms]
         for _ in range(rounds):
             calls.clear()
             started = time.perf_counter()
@@ -174,9 +140,6 @@ def _in_process(app, rounds: int = 30) -> dict:
             if response.status_code != 200:
                 raise RuntimeError(f"GET {BOARD} answered {response.status_code}")
             runs.append(list(calls))
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
     first = runs[0]
     per_statement = []
     for k, (statement, parameters, _ms) in enumerate(first):
@@ -211,53 +174,33 @@ def _explain(app, statements: list[tuple[str, object, float]]) -> list[tuple[str
 # --- 2. under load ----------------------------------------------------------------------------
 
 
-def _drain(base: str) -> None:
-    """Wait until the workers have answered what wrk left behind: when wrk stops, the
-    requests it had sent are still queued (a slow page leaves seconds of work), and the
-    next URL would be measured against them.  The listen queue is first in, first out."""
-    for _ in range(2):
-        urllib.request.urlopen(base + "/bare", timeout=300).close()  # noqa: S310 - loopback
-
-
 def _http(url: str, instance: Path, seconds: int, rounds: int, log: Path) -> dict:
-    server, port = _start_server(url, instance, True, log)  # the defaults: page cache on (the board does not use it)
-    base = f"http://127.0.0.1:{port}"
-    load = _wrk if shutil.which("wrk") else _python_load
     paths = {"bare": "/bare", "board": BOARD, "index": INDEX}
-    try:
+    with served(url, instance, log) as port:  # the defaults: page cache on (the board does not use it)
+        base = f"http://127.0.0.1:{port}"
         for path in paths.values():  # warm up both workers (one may still be booting)
-            load(base + path, 2)
-            _drain(base)
+            rate(base + path, 2)
+            drain(base)
         out: dict = {"load": os.getloadavg()[0]}
         passes: dict[str, list[float]] = {label: [] for label in paths}
         for _ in range(rounds):
             for label, path in paths.items():
-                passes[label].append(load(base + path, seconds))
-                _drain(base)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+                passes[label].append(rate(base + path, seconds))
+                drain(base)
     out.update({label: statistics.median(values) for label, values in passes.items()})
     return out
-
-
-def _div(a: float, b: float) -> float:
-    return a / b if b else float("nan")
 
 
 # --- one database -----------------------------------------------------------------------------
 
 
 def _measure(app, url: str, instance: Path, seconds: int, rounds: int, log: Path, explain: bool) -> dict:
-    from app.extensions import db
-
     total, mine = _counts(app)
     result = {"total": total, "mine": mine, **_in_process(app)}
     if explain:
         slowest = sorted(result["per_statement"], key=lambda s: s[2], reverse=True)[:4]
         result["plans"] = _explain(app, slowest)
-    with app.app_context():
-        db.engine.dispose()
+    dispose(app)
     result["http"] = _http(url, instance, seconds, rounds, log)
     return result
 
@@ -279,40 +222,23 @@ def run(label: str, url: str, requests: int, seconds: int, rounds: int, explain:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=100_000)
-    parser.add_argument("--seconds", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=1, help="interleaved passes over the URLs (medians reported)")
-    parser.add_argument("--explain", action="store_true", help="print the plans of the slowest statements at the larger size")
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--json", default="", help="also write the results as JSON to this path (for bench/report.py)")
-    args = parser.parse_args()
+    p = parser(__doc__, 8, requests=100_000, rounds=(1, "interleaved passes over the URLs (medians reported)"))
+    p.add_argument("--explain", action="store_true", help="print the plans of the slowest statements at the larger size")
+    args = p.parse_args()
+    results, load_start, load_end = each_database(
+        "boards", args.no_postgres, lambda label, url: run(label, url, args.requests, args.seconds, args.rounds, args.explain))
 
-    load_start = os.getloadavg()
-    results = []
-    sqlite_dir = Path(tempfile.mkdtemp(prefix="loushi-bench-boards-sqlite-"))
-    results.append(run("SQLite", f"sqlite:///{sqlite_dir / 'bench.sqlite3'}", args.requests, args.seconds, args.rounds, args.explain))
-    if not args.no_postgres:
-        pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1/loushi_bench_boards")
-        results.append(run("PostgreSQL", _fresh_postgres(pg), args.requests, args.seconds, args.rounds, args.explain))
-    load_end = os.getloadavg()
+    heading(f"Boards benchmark — GET {BOARD} at {SMALL:,} and {args.requests:,} requests, {os.cpu_count()} cores, "
+            f"gunicorn 2 sync workers, {loader_name()}, {args.seconds} s per URL" + passes_note(args.rounds), load_start, load_end)
 
-    loader = "wrk -t2 -c8" if shutil.which("wrk") else "Python threads (wrk missing)"
-    print(f"\nBoards benchmark — GET {BOARD} at {SMALL:,} and {args.requests:,} requests, {os.cpu_count()} cores, "
-          f"gunicorn 2 sync workers, {loader}, {args.seconds} s per URL"
-          + (f" and pass, {args.rounds} interleaved passes (medians)" if args.rounds > 1 else ""))
-    print("Load average (1/5/15 min): at start " + " / ".join(f"{x:.2f}" for x in load_start)
-          + ", at end " + " / ".join(f"{x:.2f}" for x in load_end) + "\n")
-
-    print("| database | requests | statements | p50 in-process | bare req/s | board req/s (ratio to bare) | index req/s | load |")
-    print("|---|---|---|---|---|---|---|---|")
+    table("database", "requests", "statements", "p50 in-process", "bare req/s", "board req/s (ratio to bare)", "index req/s", "load")
     for r in results:
         for m in (r["small"], r["large"]):
             h = m["http"]
             counts = "" if len(m["counts"]) == 1 else f" (varies: {m['counts']})"
             print(f"| {r['label']} | {m['total']:,} ({m['mine']:,} on {SLUG}) | {m['statements']}{counts} | {m['p50']:.1f} ms "
-                  f"(SQL {m['sql_ms']:.1f} ms) | {h['bare']:.0f} | {h['board']:.0f} ({_div(h['board'], h['bare']):.0%}) "
-                  f"| {h['index']:.0f} ({_div(h['index'], h['bare']):.0%}) | {h['load']:.2f} |")
+                  f"(SQL {m['sql_ms']:.1f} ms) | {h['bare']:.0f} | {h['board']:.0f} ({div(h['board'], h['bare']):.0%}) "
+                  f"| {h['index']:.0f} ({div(h['index'], h['bare']):.0%}) | {h['load']:.2f} |")
     print("\n(load = 1-min load average before the wrk runs; SQL = the statements' own time, median of 30 GETs; "
           "on SQLite the count includes the app's explicit BEGIN)\n")
 
@@ -321,22 +247,21 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for r in results:
         s, l = r["small"], r["large"]
-        ratio = _div(s["http"]["board"], l["http"]["board"])
-        print(f"| {r['label']} | {ratio:.2f}× ({'met' if ratio <= 2 else 'missed'}) | {_div(l['p50'], s['p50']):.2f}× "
-              f"| {_div(s['http']['index'], l['http']['index']):.2f}× | {'yes' if s['statements'] == l['statements'] else 'NO'} "
+        ratio = div(s["http"]["board"], l["http"]["board"])
+        print(f"| {r['label']} | {ratio:.2f}× ({'met' if ratio <= 2 else 'missed'}) | {div(l['p50'], s['p50']):.2f}× "
+              f"| {div(s['http']['index'], l['http']['index']):.2f}× | {'yes' if s['statements'] == l['statements'] else 'NO'} "
               f"| {r['load_s'][0]:.1f} s + {r['load_s'][1]:.1f} s |")
 
     for r in results:
         for name, m in ((f"@{r['small']['total']:,}", r["small"]), (f"@{r['large']['total']:,}", r["large"])):
             print(f"\n{r['label']} {name}: the slowest statements of GET {BOARD} (median ms of 30 GETs):\n")
             for statement, _params, ms in sorted(m["per_statement"], key=lambda s: s[2], reverse=True)[:5]:
-                print(f"- {ms:.2f} ms — {_summary(statement)}")
+                print(f"- {ms:.2f} ms — {summary(statement)}")
         for statement, ms, lines in r["large"].get("plans", []):
             print(f"\n{r['label']} @{r['large']['total']:,}, {ms:.2f} ms:\n\n    " + " ".join(statement.split()) + "\n")
             print("\n".join("    " + line for line in lines))
 
-    if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "load_start": load_start, "load_end": load_end, "results": results}, ensure_ascii=False, indent=1, default=str))
+    write_json(args.json, args, results, load_start=load_start, load_end=load_end)
 
 
 if __name__ == "__main__":

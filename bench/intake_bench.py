@@ -20,30 +20,20 @@ dropped and re-created).  Prints a table; asserts nothing.
 
 from __future__ import annotations
 
-import argparse
-import http.client
-import json
 import os
 import re
 import secrets
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
-import urllib.request
-from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.guide_bench import _free_port, _fresh_postgres, seeded_app  # noqa: E402
+from bench.common import CSRF_RE, seeded_app, FORM, Client, bare, databases, dispose, outcome, others, parser, run_clients, scalar, served, table, write_json  # noqa: E402
 
 FORM_PATH = "/zh/requests/new"
-COOKIE = "loushi_session"
-CSRF_RE = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 KEY_RE = re.compile(rb'name="submission_key"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="submission_key"')
 FIELDS = {
     "service": "garage-parking-pass", "building": "shanghai-tower", "company_name": "楼事通基准测试有限公司",
@@ -55,28 +45,8 @@ FIELDS = {
 # --- one client ----------------------------------------------------------------------
 
 
-class Client:
-    """One browser: its own connection and session cookie."""
-
-    def __init__(self, port: int):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.cookie = ""
-        self.csrf = b""
-
-    def request(self, method: str, path: str, body: bytes | None = None, ctype: str | None = None) -> tuple[int, str, bytes]:
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        if ctype:
-            headers["Content-Type"] = ctype
-        # No retry: a POST sent twice could file twice.  A failure is counted by _load().
-        self.conn.request(method, path, body=body, headers=headers)
-        resp = self.conn.getresponse()
-        data = resp.read()
-        for name, value in resp.getheaders():
-            if name.lower() == "set-cookie" and value.startswith(COOKIE + "="):
-                self.cookie = value.split(";", 1)[0]
-        if resp.will_close:  # gunicorn's sync workers close after each answer; the next request reconnects
-            self.conn.close()
-        return resp.status, resp.getheader("Location") or "", data
+class FormClient(Client):
+    """One browser filling in the request form."""
 
     def load_form(self) -> bytes:
         """GET the form: session cookie + CSRF token; returns the form's own submission_key."""
@@ -91,72 +61,37 @@ class Client:
 
     def post_form(self, key: bytes) -> tuple[int, str]:
         body = self.prefix + b"&submission_key=" + key + b"&csrf_token=" + urllib.parse.quote_plus(self.csrf).encode()
-        status, location, _ = self.request("POST", FORM_PATH, body, "application/x-www-form-urlencoded")
+        status, location, _ = self.request("POST", FORM_PATH, body, FORM)
         return status, location
 
     prefix = urllib.parse.urlencode(FIELDS).encode()
 
 
-def _load(clients: list[Client], seconds: float, action) -> tuple[float, Counter]:
-    """Run ``action(client) -> outcome`` in one thread per client for ``seconds``;
-    returns (completed requests / s, Counter of outcomes)."""
-    outcomes = [Counter() for _ in clients]
-    stop = [0.0]
-    start_line = threading.Barrier(len(clients) + 1)
-
-    def worker(i: int) -> None:
-        client, seen = clients[i], outcomes[i]
-        start_line.wait()
-        while time.perf_counter() < stop[0]:
-            try:
-                seen[action(client)] += 1
-            except Exception as exc:  # noqa: BLE001 - counted, not raised
-                seen[f"error {type(exc).__name__}"] += 1
-                client.conn.close()
-
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    started = time.perf_counter()
-    stop[0] = started + seconds
-    start_line.wait()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    total = sum(outcomes, Counter())
-    return sum(total.values()) / elapsed, total
+def _bare_post(client: FormClient) -> str:
+    status, _, _ = client.request("POST", "/bare", client.prefix, FORM)
+    return outcome(status)
 
 
-def _bare(client: Client) -> str:
-    status, _, _ = client.request("GET", "/bare")
-    return "ok" if 200 <= status < 300 else str(status)
-
-
-def _bare_post(client: Client) -> str:
-    status, _, _ = client.request("POST", "/bare", client.prefix, "application/x-www-form-urlencoded")
-    return "ok" if 200 <= status < 300 else str(status)
-
-
-def _csrf_floor(client: Client) -> str:
+def _csrf_floor(client: FormClient) -> str:
     """A POST that only passes the CSRF check (bench/wsgi_bench.py /bench/csrf-floor)."""
     body = client.prefix + b"&csrf_token=" + urllib.parse.quote_plus(client.csrf).encode()
-    status, _, _ = client.request("POST", "/bench/csrf-floor", body, "application/x-www-form-urlencoded")
-    return "ok" if status == 200 else str(status)
+    status, _, _ = client.request("POST", "/bench/csrf-floor", body, FORM)
+    return outcome(status, lambda s: s == 200)
 
 
-def _floor(client: Client) -> str:
+def _floor(client: FormClient) -> str:
     """The form's own work without filing (bench/wsgi_bench.py /bench/form-floor)."""
     body = client.prefix + b"&submission_key=" + secrets.token_urlsafe(24).encode() + b"&csrf_token=" + urllib.parse.quote_plus(client.csrf).encode()
-    status, _, _ = client.request("POST", "/bench/form-floor", body, "application/x-www-form-urlencoded")
-    return "ok" if status == 303 else str(status)
+    status, _, _ = client.request("POST", "/bench/form-floor", body, FORM)
+    return outcome(status, lambda s: s == 303)
 
 
-def _submit(client: Client) -> str:
+def _submit(client: FormClient) -> str:
     status, location = client.post_form(secrets.token_urlsafe(24).encode())  # 32 urlsafe characters
     return "ok" if status == 303 and location.rstrip("/").endswith("/submitted") else str(status)
 
 
-def _submit_fresh_form(client: Client) -> str:
+def _submit_fresh_form(client: FormClient) -> str:
     status, location = client.post_form(client.load_form())
     return "ok" if status == 303 and location.rstrip("/").endswith("/submitted") else str(status)
 
@@ -165,68 +100,32 @@ def _submit_fresh_form(client: Client) -> str:
 
 
 def _count_rows(url: str) -> int:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text("SELECT count(*) FROM service_request")).scalar_one()
-    finally:
-        engine.dispose()
-
-
-def _start_server(url: str, instance: Path, log: Path, workers: int) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    env = dict(os.environ, DATABASE_URL=url, LOUSHI_INSTANCE=str(instance), LOUSHI_ENV="development",
-               RATELIMIT_ENABLED="false", PAGE_CACHE_ENABLED="false")
-    server = subprocess.Popen(  # noqa: S603 - our own app on loopback
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", "1", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
-         "bench.wsgi_bench:app"],
-        env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
-    )
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/bare", timeout=1).close()  # noqa: S310 - loopback
-            return server, port
-        except OSError:
-            if server.poll() is not None or time.time() > deadline:
-                server.kill()
-                raise RuntimeError(f"gunicorn did not start; see {log}") from None
-            time.sleep(0.3)
+    return scalar(url, "SELECT count(*) FROM service_request")
 
 
 def run(label: str, url: str, seconds: int, clients: int, fresh_form: bool, workers: int) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="loushi-bench-intake-"))
     app = seeded_app(url, instance)
-    from app.extensions import db
-
-    with app.app_context():
-        db.engine.dispose()
-
+    dispose(app)
     log = instance / "gunicorn.stderr"
-    server, port = _start_server(url, instance, log, workers)
-    try:
-        pool = [Client(port) for _ in range(clients)]
+    with served(url, instance, log, cache=False, workers=workers, threads=1) as port:
+        pool = [FormClient(port) for _ in range(clients)]
         for client in pool:
             client.load_form()
         action = _submit_fresh_form if fresh_form else _submit
-        _load(pool, 1, _bare)  # warm up both workers on both URLs
-        _, warm = _load(pool, 1, action)
+        run_clients(pool, 1, bare)  # warm up both workers on both URLs
+        _, warm = run_clients(pool, 1, action)
         if warm["ok"] == 0:
             raise RuntimeError(f"no form POST accepted during warm-up ({dict(warm)}); see {log}")
         before = _count_rows(url)
-        bare, bare_seen = _load(pool, seconds, _bare)
-        form, form_seen = _load(pool, seconds, action)
+        bare_rate, bare_seen = run_clients(pool, seconds, bare)
+        form, form_seen = run_clients(pool, seconds, action)
         rows = _count_rows(url) - before
-        bare_post, _ = _load(pool, seconds, _bare_post)
-        csrf_floor, csrf_seen = _load(pool, seconds, _csrf_floor)
-        floor, floor_seen = _load(pool, seconds, _floor)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        bare_post, _ = run_clients(pool, seconds, _bare_post)
+        csrf_floor, csrf_seen = run_clients(pool, seconds, _csrf_floor)
+        floor, floor_seen = run_clients(pool, seconds, _floor)
     announced, mails, took = _announce_all(app)
-    return {"label": label, "bare": bare, "bare_seen": bare_seen, "form": form, "form_seen": form_seen, "rows": rows,
+    return {"label": label, "bare": bare_rate, "bare_seen": bare_seen, "form": form, "form_seen": form_seen, "rows": rows,
             "bare_post": bare_post, "csrf_floor": csrf_floor, "csrf_ok": csrf_seen["ok"], "floor": floor, "floor_ok": floor_seen["ok"],
             "announced": announced, "mails": mails, "announce_seconds": took,
             "log": log, "target": 0.40 if label == "SQLite" else 0.30}
@@ -257,22 +156,13 @@ def _announce_all(app) -> tuple[int, int, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="gunicorn sync workers (default 2, as in the other benchmarks; 4 measured the same here)")
-    parser.add_argument("--form-per-post", action="store_true", help="GET the form (new CSRF page + one-time key) before every POST")
-    parser.add_argument("--json", default="", help="also write the results as JSON to this path (for bench/report.py)")
-    args = parser.parse_args()
-
-    results = []
-    sqlite_dir = Path(tempfile.mkdtemp(prefix="loushi-bench-intake-sqlite-"))
-    results.append(run("SQLite", f"sqlite:///{sqlite_dir / 'bench.sqlite3'}", args.seconds, args.clients, args.form_per_post, args.workers))
-    if not args.no_postgres:
-        pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1/loushi_bench_intake")
-        results.append(run("PostgreSQL", _fresh_postgres(pg), args.seconds, args.clients, args.form_per_post, args.workers))
+    p = parser(__doc__, 10, clients=16)
+    p.add_argument("--workers", type=int, default=2,
+                   help="gunicorn sync workers (default 2, as in the other benchmarks; 4 measured the same here)")
+    p.add_argument("--form-per-post", action="store_true", help="GET the form (new CSRF page + one-time key) before every POST")
+    args = p.parse_args()
+    results = [run(label, url, args.seconds, args.clients, args.form_per_post, args.workers)
+               for label, (url,) in databases("intake", args.no_postgres)]
 
     mode = ("GET form + POST per submission (form req/s = submissions/s)" if args.form_per_post
             else "one CSRF token per client, a random 32-character submission_key per POST (POST only)")
@@ -280,38 +170,33 @@ def main() -> None:
           f"clients on 127.0.0.1 (own connection + cookie each), {args.seconds} s per URL, page cache off")
     print(f"Form: POST {FORM_PATH}, urlencoded, no e-mail, no files; {mode}.")
     print("Bare: GET /bare of bench/wsgi_bench.py, same client code (the target's reference).\n")
-    print("| database | bare req/s | form POST req/s (ratio, target ≥ 40 % SQLite / ≥ 30 % PG) | 2xx/303 answers | rows created | equal? |")
-    print("|---|---|---|---|---|---|")
+    table("database", "bare req/s", "form POST req/s (ratio, target ≥ 40 % SQLite / ≥ 30 % PG)", "2xx/303 answers", "rows created", "equal?")
     for r in results:
         ok = r["form_seen"]["ok"]
         verdict = "met" if r["form"] / r["bare"] >= r["target"] else "missed"
         print(f"| {r['label']} | {r['bare']:.0f} | {r['form']:.0f} ({r['form'] / r['bare']:.1%}, target {r['target']:.0%} {verdict}) "
               f"| {ok} | {r['rows']} | {'yes' if ok == r['rows'] else 'NO'} |")
-    print("\nWhere the time goes: POST /bare (the same body, no form), POST /bench/csrf-floor (passes the CSRF check,")
-    print("answers \"ok\") and POST /bench/form-floor (the real form — CSRF check, every validator, session write,")
-    print("303 — without filing), ratios to GET /bare:\n")
-    print("| database | POST /bare | CSRF check only | form without filing (the stack's floor) | filing |")
-    print("|---|---|---|---|---|")
+    table("database", "POST /bare", "CSRF check only", "form without filing (the stack's floor)", "filing", intro=(
+          "\nWhere the time goes: POST /bare (the same body, no form), POST /bench/csrf-floor (passes the CSRF check,\n"
+          "answers \"ok\") and POST /bench/form-floor (the real form — CSRF check, every validator, session write,\n"
+          "303 — without filing), ratios to GET /bare:\n"))
     for r in results:
         print(f"| {r['label']} | {r['bare_post']:.0f} ({r['bare_post'] / r['bare']:.0%}) "
               f"| {r['csrf_floor']:.0f} ({r['csrf_floor'] / r['bare']:.0%}, {r['csrf_ok']} × 200) "
               f"| {r['floor']:.0f} ({r['floor'] / r['bare']:.0%}, {r['floor_ok']} × 303) | {r['form']:.0f} ({r['form'] / r['bare']:.1%}) |")
-    print("\nThe new requests' mails are not rendered by the filing: the sender (`flask send-mail`) queues them")
-    print("afterwards (receipt to the requester, the department's staff, the building's council). Run here in one")
-    print("process after the load, over every request the benchmark filed:\n")
-    print("| database | requests announced | mails queued | seconds | requests/s |")
-    print("|---|---|---|---|---|")
+    print("\nThe new requests' mails are not rendered by the filing: the sender (`flask send-mail`) queues them\n"
+          "afterwards (receipt to the requester, the department's staff, the building's council). Run here in one\n"
+          "process after the load, over every request the benchmark filed:\n")
+    table("database", "requests announced", "mails queued", "seconds", "requests/s")
     for r in results:
         rate = r["announced"] / r["announce_seconds"] if r["announce_seconds"] else 0
         print(f"| {r['label']} | {r['announced']} | {r['mails']} | {r['announce_seconds']:.1f} | {rate:.0f} |")
     for r in results:
-        other = {k: v for k, v in r["form_seen"].items() if k != "ok"}
-        bare_other = {k: v for k, v in r["bare_seen"].items() if k != "ok"}
+        other, bare_other = others(r["form_seen"]), others(r["bare_seen"])
         if other or bare_other:
             print(f"\n{r['label']}: other answers — form {other or 'none'}, bare {bare_other or 'none'} (gunicorn stderr: {r['log']})")
 
-    if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, ensure_ascii=False, indent=1, default=str))
+    write_json(args.json, args, results)
 
 
 if __name__ == "__main__":

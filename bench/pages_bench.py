@@ -36,31 +36,24 @@ partial ≥ 80 %.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import random
 import re
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.boards_bench import _drain  # noqa: E402
-from bench.guide_bench import _fresh_postgres, seeded_app  # noqa: E402
-from bench.intake_bench import CSRF_RE, Client, _bare, _load  # noqa: E402
-from bench.wall_bench import _insert_wishes, _start_server  # noqa: E402
+from bench.common import (  # noqa: E402
+    Client, clear_page_cache, client_with_token, dispose, each_database, drain, first_view, heading, loader, loader_name,
+    outcome, parser, scalar, seeded_app, served, statements, table, write_json, write_load,
+)
+from bench.wall_bench import _insert_wishes  # noqa: E402  (the wall's data, as in its own benchmark)
 
 HX = {"HX-Request": "true"}
 BOARD_SLUG = "shanghai-tower"
@@ -170,18 +163,6 @@ def _urls(t: dict) -> list[Url]:
 
 
 def _statements(app, urls: list[Url]) -> dict[str, dict]:
-    from sqlalchemy import event
-
-    from app.core.cache import page_cache, versions
-    from app.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
     client = app.test_client()
     form = client.get("/zh/requests/new").get_data(as_text=True)
     token = TOKEN_IN_HEADERS.search(form).group(1)
@@ -196,19 +177,15 @@ def _statements(app, urls: list[Url]) -> dict[str, dict]:
     for u in urls:  # the first requests of a process do one-time work
         call(u)
     out = {}
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements(app) as seen:
         for u in urls:
-            page_cache.clear()
-            versions.clear()
+            clear_page_cache()
             seen.clear()
             response = call(u)
             built = len(seen)
             seen.clear()
             call(u)
             out[u.key] = {"built": built, "repeat": len(seen), "status": response.status_code, "bytes": len(response.get_data())}
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     return out
 
 
@@ -218,18 +195,14 @@ def _profile(app, urls: list[Url], key: str) -> str:
     import io
     import pstats
 
-    from app.core.cache import page_cache, versions
-
     u = next(u for u in urls if u.key == key)
     client = app.test_client()
     client.get(u.path, headers=u.headers)
-    page_cache.clear()
-    versions.clear()
+    clear_page_cache()
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(20):
-        page_cache.clear()
-        versions.clear()
+        clear_page_cache()
         client.get(u.path, headers=u.headers)
     profiler.disable()
     text = io.StringIO()
@@ -239,81 +212,9 @@ def _profile(app, urls: list[Url], key: str) -> str:
 
 # --- 2. load --------------------------------------------------------------------------------
 
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
-
-
-def _wrk(url: str, seconds: float, headers: dict[str, str], method: str = "GET", body: str = "") -> dict:
-    """wrk -t2 -c8 --latency: req/s, p50 and p99 (ms), non-2xx/3xx answers."""
-    cmd = ["wrk", "-t2", "-c8", f"-d{max(1, round(seconds))}s", "--latency"]
-    for k, v in headers.items():
-        cmd += ["-H", f"{k}: {v}"]
-    script = None
-    if method != "GET":
-        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        escaped = body.replace("\\", "\\\\").replace('"', '\\"')
-        script.write(f'wrk.method = "{method}"\nwrk.body = "{escaped}"\n'
-                     'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n')
-        script.close()
-        cmd += ["-s", script.name]
-    try:
-        out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
-    finally:
-        if script:
-            os.unlink(script.name)
-    lat = {int(p): float(v) * _UNITS[u] for p, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)}
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": lat.get(50, float("nan")),
-            "p99": lat.get(99, float("nan")), "bad": int(non2xx.group(1)) if non2xx else 0}
-
-
-def _python_load(url: str, seconds: float, headers: dict[str, str], method: str = "GET", body: str = "") -> dict:
-    """Fallback when wrk is missing: 8 threads of urllib, with latencies (slower; ratios matter more)."""
-    samples: list[list[float]] = [[] for _ in range(8)]
-    bad = [0] * 8
-    stop = time.perf_counter() + seconds
-    data = body.encode() if method != "GET" else None
-    hdrs = dict(headers, **({"Content-Type": "application/x-www-form-urlencoded"} if data else {}))
-
-    def worker(i: int) -> None:
-        while time.perf_counter() < stop:
-            started = time.perf_counter()
-            try:
-                with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=hdrs, method=method), timeout=30) as r:  # noqa: S310
-                    r.read()
-            except OSError:
-                bad[i] += 1
-            samples[i].append((time.perf_counter() - started) * 1000)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    lat = sorted(x for s in samples for x in s)
-    if not lat:
-        return {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "bad": sum(bad)}
-    return {"rps": len(lat) / elapsed, "p50": lat[len(lat) // 2], "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))], "bad": sum(bad)}
-
-
-def loader():
-    return _wrk if shutil.which("wrk") else _python_load
-
-
 def _first_view(base: str, u: Url, cookie: str = "") -> tuple[int, str, str]:
     """(status, the cookies it set as a Cookie header, body) of one request."""
-    headers = dict(u.headers, **({"Cookie": cookie} if cookie else {}))
-    data = u.body.encode() if u.method == "POST" else None
-    if data:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    request = urllib.request.Request(base + u.path, data=data, headers=headers, method=u.method)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as r:  # noqa: S310 - loopback
-            body, status, set_cookies = r.read(), r.status, r.headers.get_all("Set-Cookie") or []
-    except urllib.error.HTTPError as exc:
-        body, status, set_cookies = exc.read(), exc.code, exc.headers.get_all("Set-Cookie") or []
-    return status, "; ".join(c.split(";", 1)[0] for c in set_cookies), body.decode("utf-8", "replace")
+    return first_view(base + u.path, dict(u.headers, **({"Cookie": cookie} if cookie else {})), u.method, u.body)
 
 
 def _plan(base: str, urls: list[Url], cookies_variant: bool) -> list[tuple[Url, str, dict[str, str]]]:
@@ -337,10 +238,9 @@ def _plan(base: str, urls: list[Url], cookies_variant: bool) -> list[tuple[Url, 
 
 def _http(url: str, instance: Path, urls: list[Url], seconds: float, rounds: int, group: int, cookies_variant: bool) -> dict:
     log = instance / "gunicorn.stderr"
-    server, port = _start_server(url, instance, True, log)  # the defaults: page cache on
-    base = f"http://127.0.0.1:{port}"
     load = loader()
-    try:
+    with served(url, instance, log) as port:  # the defaults: page cache on
+        base = f"http://127.0.0.1:{port}"
         plan = _plan(base, urls, cookies_variant)
         load(base + "/bare", 1, {})
         for u, _variant, headers in plan:  # warm up both workers (templates, translations, caches)
@@ -353,22 +253,19 @@ def _http(url: str, instance: Path, urls: list[Url], seconds: float, rounds: int
             order = plan[:]
             for start in range(0, len(order), group):
                 before = load(base + "/bare", seconds, {})
-                _drain(base)
+                drain(base)
                 chunk = []
                 for u, variant, headers in order[start:start + group]:
                     m = load(base + u.path, seconds, headers, u.method, u.body)
-                    _drain(base)
+                    drain(base)
                     chunk.append(((u.key, variant), m))
                 after = load(base + "/bare", seconds, {})
-                _drain(base)
+                drain(base)
                 bares += [before["rps"], after["rps"]]
                 for key, m in chunk:
                     m["ratio"] = m["rps"] / ((before["rps"] + after["rps"]) / 2)
                     runs[key].append(m)
         load_avg.append(os.getloadavg()[0])
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     results = {}
     for (key, variant), ms in runs.items():
         results[f"{key}|{variant}"] = {
@@ -383,24 +280,7 @@ def _http(url: str, instance: Path, urls: list[Url], seconds: float, rounds: int
 
 
 def _registrations(url: str) -> int:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text("SELECT count(*) FROM registration")).scalar_one()
-    finally:
-        engine.dispose()
-
-
-def _register_client(port: int, path: str) -> Client:
-    client = Client(port)
-    status, _, page = client.request("GET", path)
-    token = CSRF_RE.search(page)
-    if status != 200 or token is None or not client.cookie:
-        raise RuntimeError(f"GET {path} answered {status} without a csrf_token or session cookie")
-    client.csrf = token.group(1) or token.group(2)
-    return client
+    return scalar(url, "SELECT count(*) FROM registration")
 
 
 def _registrar(path: str):
@@ -410,9 +290,8 @@ def _registrar(path: str):
     def act(client: Client) -> str:
         with lock:
             phone = "13" + "".join(rng.choice("0123456789") for _ in range(9))
-        body = urllib.parse.urlencode({"name": "基准测试", "phone": phone, "csrf_token": client.csrf}).encode()
-        status, location, _ = client.request("POST", path, body, "application/x-www-form-urlencoded")
-        return "ok" if status == 303 and "/registered" in location else str(status)
+        status, location = client.post(path, {"name": "基准测试", "phone": phone})
+        return outcome(status, lambda s: s == 303 and "/registered" in location)
 
     return act
 
@@ -422,23 +301,11 @@ def _writes(url: str, instance: Path, event: tuple[str, int, bool] | None, secon
         return None
     slug, event_id, _ = event
     path = f"/zh/boards/{slug}/events/{event_id}"
-    server, port = _start_server(url, instance, True, instance / "gunicorn.stderr")
-    try:
-        pool = [_register_client(port, path) for _ in range(clients)]
-        act = _registrar(path)
-        _load(pool, 1, _bare)
-        _, warm = _load(pool, 1, act)
-        if warm["ok"] == 0:
-            raise RuntimeError(f"no registration accepted during warm-up: {dict(warm)}")
-        before = _registrations(url)
-        bare, bare_seen = _load(pool, seconds, _bare)
-        rate, seen = _load(pool, seconds, act)
-        rows = _registrations(url) - before
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    return {"path": path, "bare": bare, "rate": rate, "ok": seen["ok"], "rows": rows,
-            "other": {k: v for k, v in seen.items() if k != "ok"}, "bare_other": {k: v for k, v in bare_seen.items() if k != "ok"}}
+    with served(url, instance) as port:
+        pool = [client_with_token(port, path) for _ in range(clients)]
+        w = write_load(pool, seconds, _registrar(path), lambda: _registrations(url), "registration")
+    return {"path": path, "bare": w["bare"], "rate": w["rate"], "ok": w["ok"], "rows": w["after"] - w["before"],
+            "other": w["other"], "bare_other": w["bare_other"]}
 
 
 # --- one database -----------------------------------------------------------------------------
@@ -447,8 +314,6 @@ def _writes(url: str, instance: Path, event: tuple[str, int, bool] | None, secon
 def run(label: str, url: str, args) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="loushi-bench-pages-"))
     app = seeded_app(url, instance)
-    from app.extensions import db
-
     _insert_wishes(app, 0, 100)
     targets = _targets(app)
     urls = _urls(targets)
@@ -457,8 +322,7 @@ def run(label: str, url: str, args) -> dict:
         urls = [u for u in urls if u.key in keep]
     statements = _statements(app, urls)
     profile = _profile(app, urls, args.profile) if args.profile else ""
-    with app.app_context():
-        db.engine.dispose()
+    dispose(app)
     http = _http(url, instance, urls, args.seconds, args.rounds, args.group, not args.no_cookies_variant)
     writes = None if args.no_writes else _writes(url, instance, targets["event"], args.seconds, args.clients)
     return {"label": label, "urls": [u.__dict__ | {"target": u.target} for u in urls], "statements": statements,
@@ -470,19 +334,17 @@ def _ms(x: float) -> str:
 
 
 def print_tables(results: list[dict], args, load_start, load_end) -> None:
-    tool = "wrk -t2 -c8 --latency" if shutil.which("wrk") else "Python threads (wrk missing)"
-    print(f"\nPublic pages benchmark — {os.cpu_count()} cores, gunicorn 2 sync workers (page cache on), {tool}, "
-          f"{args.seconds} s per URL, {args.rounds} round(s) (medians), /bare before and after every {args.group} URLs")
-    print("Load average (1/5/15 min): at start " + " / ".join(f"{x:.2f}" for x in load_start)
-          + ", at end " + " / ".join(f"{x:.2f}" for x in load_end) + "\n")
+    tool = loader_name() + (" --latency" if loader_name().startswith("wrk") else "")
+    heading(f"Public pages benchmark — {os.cpu_count()} cores, gunicorn 2 sync workers (page cache on), {tool}, "
+            f"{args.seconds} s per URL, {args.rounds} round(s) (medians), /bare before and after every {args.group} URLs",
+            load_start, load_end)
     print("Ratio = req/s ÷ the mean of the /bare runs just before and after (same server).  'no cookies' is what wrk sends\n"
           "(each answer then starts a session); 'cookies' = with the cookies of a first view (a returning browser).\n")
     for r in results:
         h = r["http"]
         print(f"\n{r['label']} — bare {h['bare']:.0f} req/s (median of {len(h['bare_runs'])} runs: "
               f"{min(h['bare_runs']):.0f}–{max(h['bare_runs']):.0f}); load {h['load'][0]:.2f} → {h['load'][1]:.2f}\n")
-        print("| page / partial | URL | cookies | req/s | p50 | p99 | ratio | target | verdict | statements (uncached / repeat) |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        table("page / partial", "URL", "cookies", "req/s", "p50", "p99", "ratio", "target", "verdict", "statements (uncached / repeat)")
         for u in r["urls"]:
             st = r["statements"][u["key"]]
             for variant in ("no cookies", "cookies"):
@@ -499,8 +361,7 @@ def print_tables(results: list[dict], args, load_start, load_end) -> None:
             print("\n" + "\n".join(f"- {n}" for n in notes))
     print("\nEvent registration (POST, a new phone per request; "
           f"{args.clients} Python-thread clients with their own session; bare with the same clients):\n")
-    print("| database | bare req/s | registration req/s (ratio) | 303 answers | registrations created | equal? |")
-    print("|---|---|---|---|---|---|")
+    table("database", "bare req/s", "registration req/s (ratio)", "303 answers", "registrations created", "equal?")
     for r in results:
         w = r["writes"]
         if w is None:
@@ -517,32 +378,17 @@ def print_tables(results: list[dict], args, load_start, load_end) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--rounds", type=int, default=3, help="passes over all URLs (medians reported)")
-    parser.add_argument("--group", type=int, default=4, help="URLs measured between two /bare runs")
-    parser.add_argument("--clients", type=int, default=8, help="Python-thread clients for the registrations")
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--no-cookies-variant", action="store_true", help="do not measure pages again with a first view's cookies")
-    parser.add_argument("--no-writes", action="store_true", help="skip the event registration measurement")
-    parser.add_argument("--only", default="", help="comma-separated URL keys (e.g. wall,board)")
-    parser.add_argument("--profile", default="", help="cProfile 20 uncached renders of this URL key (in process)")
-    parser.add_argument("--json", default="", help="also write the results as JSON to this path")
-    args = parser.parse_args()
-
-    load_start = os.getloadavg()
-    results = []
-    sqlite_dir = Path(tempfile.mkdtemp(prefix="loushi-bench-pages-sqlite-"))
-    results.append(run("SQLite", f"sqlite:///{sqlite_dir / 'bench.sqlite3'}", args))
-    if not args.no_postgres:
-        pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1/loushi_bench_pages")
-        results.append(run("PostgreSQL", _fresh_postgres(pg), args))
-    load_end = os.getloadavg()
+    p = parser(__doc__, 5.0, rounds=(3, "passes over all URLs (medians reported)"), group=(4, "URLs measured between two /bare runs"),
+               clients=(8, "Python-thread clients for the registrations"))
+    p.add_argument("--no-cookies-variant", action="store_true", help="do not measure pages again with a first view's cookies")
+    p.add_argument("--no-writes", action="store_true", help="skip the event registration measurement")
+    p.add_argument("--only", default="", help="comma-separated URL keys (e.g. wall,board)")
+    p.add_argument("--profile", default="", help="cProfile 20 uncached renders of this URL key (in process)")
+    args = p.parse_args()
+    results, load_start, load_end = each_database("pages", args.no_postgres, lambda label, url: run(label, url, args))
     print_tables(results, args, load_start, load_end)
-    if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "loader": "wrk" if shutil.which("wrk") else "python",
-                                               "load_start": load_start, "load_end": load_end, "results": results},
-                                              ensure_ascii=False, indent=1, default=str))
+    write_json(args.json, args, results, loader="wrk" if loader_name().startswith("wrk") else "python",
+               load_start=load_start, load_end=load_end)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,6 @@ in the top 5); tests/test_guide_relevance.py keeps a dozen of the cases as a tes
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import re
 import sys
 import tempfile
@@ -76,7 +73,7 @@ def rank(listed: list[str], case: Case) -> int | None:
 
 def run(label: str, url: str, cases: list[Case]) -> dict:
     from app.extensions import db
-    from bench.guide_bench import seeded_app
+    from bench.common import seeded_app
 
     instance = Path(tempfile.mkdtemp(prefix="loushi-relevance-"))
     app = seeded_app(url, instance)
@@ -130,19 +127,15 @@ def misses(result: dict) -> list[str]:
 
 
 def main() -> None:
-    from bench.guide_bench import _fresh_postgres
+    from bench.common import databases, parser, write_json
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--cases", default=str(CASES))
-    parser.add_argument("--json", default="", help="also write the results as JSON to this path (for bench/report.py)")
-    args = parser.parse_args()
+    p = parser(__doc__)
+    p.add_argument("--cases", default=str(CASES))
+    args = p.parse_args()
     cases = load_cases(Path(args.cases))
-
-    results = [run("SQLite", f"sqlite:///{Path(tempfile.mkdtemp(prefix='loushi-relevance-sqlite-')) / 'bench.sqlite3'}", cases)]
-    if not args.no_postgres:
-        pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1/loushi_bench")
-        results.append(run("PostgreSQL", _fresh_postgres(pg + "_relevance"), cases))
+    # PostgreSQL: BENCH_DATABASE_URL + "_relevance" (default loushi_bench_relevance)
+    results = [run(label, url, cases) for label, (url,) in databases("relevance", args.no_postgres, database="loushi_bench",
+                                                                     suffix="_relevance")]
 
     print(f"\nGuide search relevance — {len(cases)} everyday queries against the demo guide "
           f"(bench/relevance_cases.tsv), asked of /<lang>/guide/?q= (results, else the \"did you mean\" list)\n")
@@ -151,8 +144,7 @@ def main() -> None:
         missed = misses(r)
         print(f"\n{r['label']}: not first ({len(missed)}):\n")
         print("\n".join(missed) or "- none")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, ensure_ascii=False, indent=1))
+    write_json(args.json, args, results)
 
 
 if __name__ == "__main__":

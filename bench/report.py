@@ -145,6 +145,15 @@ def _verdict(ok: bool | None) -> str:
     return "–" if ok is None else ("met" if ok else "**missed**")
 
 
+def _data(runs: dict, name: str) -> dict:
+    """What script ``name`` wrote with --json ({} when it did not run or failed)."""
+    return (runs.get(name) or {}).get("data") or {}
+
+
+def _results(runs: dict, name: str) -> list[dict]:
+    return _data(runs, name).get("results", [])
+
+
 def summary_table(pages: dict) -> list[str]:
     dbs = pages["results"]
     out = [
@@ -172,27 +181,21 @@ def summary_table(pages: dict) -> list[str]:
 
 def write_table(runs: dict) -> list[str]:
     out = ["| write | database | bare req/s | write req/s | ratio | target | answers = rows? | source |", "|---|---|---|---|---|---|---|---|"]
-    intake = (runs.get("intake") or {}).get("data")
-    if intake:
-        for r in intake["results"]:
-            ok = r["form_seen"].get("ok", 0)
-            ratio = r["form"] / r["bare"]
-            out.append(f"| request filing (POST /zh/requests/new) | {r['label']} | {r['bare']:.0f} | {r['form']:.0f} | {ratio:.1%} "
-                       f"| ≥ {r['target']:.0%} ({_verdict(ratio >= r['target'])}) | {ok} = {r['rows']}: {'yes' if ok == r['rows'] else 'NO'} | intake_bench |")
-    wall = (runs.get("wall") or {}).get("data")
-    if wall:
-        for r in wall["results"]:
-            s = r["support"]
-            ok, rows, count = s["seen"].get("ok", 0), s["rows"] - s["before"][1], s["count"] - s["before"][0]
-            out.append(f"| wish support (POST /zh/wall/<id>/support, htmx) | {r['label']} | {s['bare']:.0f} | {s['rate']:.0f} | {s['rate'] / s['bare']:.1%} "
-                       f"| – | {ok} = {rows} = {count}: {'yes' if ok == rows == count else 'NO'} | wall_bench |")
-    pages = (runs.get("pages") or {}).get("data")
-    if pages:
-        for r in pages["results"]:
-            w = r["writes"]
-            if w:
-                out.append(f"| event registration (POST {w['path']}) | {r['label']} | {w['bare']:.0f} | {w['rate']:.0f} | {w['rate'] / w['bare']:.1%} "
-                           f"| – | {w['ok']} = {w['rows']}: {'yes' if w['ok'] == w['rows'] else 'NO'} | pages_bench |")
+    for r in _results(runs, "intake"):
+        ok = r["form_seen"].get("ok", 0)
+        ratio = r["form"] / r["bare"]
+        out.append(f"| request filing (POST /zh/requests/new) | {r['label']} | {r['bare']:.0f} | {r['form']:.0f} | {ratio:.1%} "
+                   f"| ≥ {r['target']:.0%} ({_verdict(ratio >= r['target'])}) | {ok} = {r['rows']}: {'yes' if ok == r['rows'] else 'NO'} | intake_bench |")
+    for r in _results(runs, "wall"):
+        s = r["support"]
+        ok, rows, count = s["seen"].get("ok", 0), s["rows"] - s["before"][1], s["count"] - s["before"][0]
+        out.append(f"| wish support (POST /zh/wall/<id>/support, htmx) | {r['label']} | {s['bare']:.0f} | {s['rate']:.0f} | {s['rate'] / s['bare']:.1%} "
+                   f"| – | {ok} = {rows} = {count}: {'yes' if ok == rows == count else 'NO'} | wall_bench |")
+    for r in _results(runs, "pages"):
+        w = r["writes"]
+        if w:
+            out.append(f"| event registration (POST {w['path']}) | {r['label']} | {w['bare']:.0f} | {w['rate']:.0f} | {w['rate'] / w['bare']:.1%} "
+                       f"| – | {w['ok']} = {w['rows']}: {'yes' if w['ok'] == w['rows'] else 'NO'} | pages_bench |")
     return out
 
 
@@ -210,18 +213,14 @@ def query_table(runs: dict) -> list[str]:
                    "again (0 when it is served from the page cache).  On SQLite the count includes the explicit BEGIN "
                    "of a transaction.\n")
     scaling = []
-    wall = (runs.get("wall") or {}).get("data")
-    if wall:
-        for r in wall["results"]:
-            for key, name in (("full", "/zh/wall/"), ("top", "/zh/wall/?sort=top"), ("more", "/zh/wall/?page=2 (htmx)")):
-                s, l = r["small"][key][0], r["large"][key][0]
-                scaling.append(f"| {name} | {r['label']} | {s} @{r['small_n']} wishes | {l} @{r['total']} wishes | {'yes' if s == l else 'NO'} |")
-    boards = (runs.get("boards") or {}).get("data")
-    if boards:
-        for r in boards["results"]:
-            s, l = r["small"], r["large"]
-            scaling.append(f"| /zh/boards/shanghai-tower | {r['label']} | {s['statements']} @{s['total']:,} requests "
-                           f"| {l['statements']} @{l['total']:,} requests | {'yes' if s['statements'] == l['statements'] else 'NO'} |")
+    for r in _results(runs, "wall"):
+        for key, name in (("full", "/zh/wall/"), ("top", "/zh/wall/?sort=top"), ("more", "/zh/wall/?page=2 (htmx)")):
+            s, l = r["small"][key][0], r["large"][key][0]
+            scaling.append(f"| {name} | {r['label']} | {s} @{r['small_n']} wishes | {l} @{r['total']} wishes | {'yes' if s == l else 'NO'} |")
+    for r in _results(runs, "boards"):
+        s, l = r["small"], r["large"]
+        scaling.append(f"| /zh/boards/shanghai-tower | {r['label']} | {s['statements']} @{s['total']:,} requests "
+                       f"| {l['statements']} @{l['total']:,} requests | {'yes' if s['statements'] == l['statements'] else 'NO'} |")
     if scaling:
         out += ["Statements as the data grows (from wall_bench and boards_bench):\n",
                 "| page | database | small | large | constant? |", "|---|---|---|---|---|", *scaling]
@@ -256,29 +255,22 @@ def weight_table(runs: dict) -> list[str]:
 
 def other_targets(runs: dict) -> list[str]:
     out = ["| issue | measure | database | figure | target | verdict |", "|---|---|---|---|---|---|"]
-    guide = (runs.get("guide") or {}).get("data")
-    if guide:
-        for r in guide["results"]:
-            ratio = r["large"][1] / r["small"][1]
-            out.append(f"| guide | search p95 @{guide['args']['entries']:,} ÷ p95 @100 | {r['label']} | {ratio:.2f}× | ≤ 1.5× | {_verdict(ratio <= 1.5)} |")
-            full, part = r["full"] / r["bare"], r["partial"] / r["bare"]
-            out.append(f"| guide | /zh/guide/?q=落户 full page (page cache on) | {r['label']} | {full:.0%} | ≥ 60 % | {_verdict(full >= 0.6)} |")
-            out.append(f"| guide | /zh/guide/?q=落户 htmx partial (page cache on) | {r['label']} | {part:.0%} | ≥ 80 % | {_verdict(part >= 0.8)} |")
-    intake = (runs.get("intake") or {}).get("data")
-    if intake:
-        for r in intake["results"]:
-            ratio = r["form"] / r["bare"]
-            out.append(f"| intake | form POST ÷ bare | {r['label']} | {ratio:.1%} | ≥ {r['target']:.0%} | {_verdict(ratio >= r['target'])} |")
-    wall = (runs.get("wall") or {}).get("data")
-    if wall:
-        for r in wall["results"]:
-            m = r["cached"]
-            out.append(f"| wall | /zh/wall/ (page cache on) ÷ bare | {r['label']} | {m['full'] / m['bare']:.0%} | ≥ 60 % | {_verdict(m['full'] / m['bare'] >= 0.6)} |")
-    boards = (runs.get("boards") or {}).get("data")
-    if boards:
-        for r in boards["results"]:
-            ratio = r["small"]["http"]["board"] / r["large"]["http"]["board"]
-            out.append(f"| boards | board req/s @{r['small']['total']:,} ÷ @{r['large']['total']:,} | {r['label']} | {ratio:.2f}× | ≤ 2× | {_verdict(ratio <= 2)} |")
+    guide = _data(runs, "guide")
+    for r in _results(runs, "guide"):
+        ratio = r["large"][1] / r["small"][1]
+        out.append(f"| guide | search p95 @{guide['args']['entries']:,} ÷ p95 @100 | {r['label']} | {ratio:.2f}× | ≤ 1.5× | {_verdict(ratio <= 1.5)} |")
+        full, part = r["full"] / r["bare"], r["partial"] / r["bare"]
+        out.append(f"| guide | /zh/guide/?q=落户 full page (page cache on) | {r['label']} | {full:.0%} | ≥ 60 % | {_verdict(full >= 0.6)} |")
+        out.append(f"| guide | /zh/guide/?q=落户 htmx partial (page cache on) | {r['label']} | {part:.0%} | ≥ 80 % | {_verdict(part >= 0.8)} |")
+    for r in _results(runs, "intake"):
+        ratio = r["form"] / r["bare"]
+        out.append(f"| intake | form POST ÷ bare | {r['label']} | {ratio:.1%} | ≥ {r['target']:.0%} | {_verdict(ratio >= r['target'])} |")
+    for r in _results(runs, "wall"):
+        m = r["cached"]
+        out.append(f"| wall | /zh/wall/ (page cache on) ÷ bare | {r['label']} | {m['full'] / m['bare']:.0%} | ≥ 60 % | {_verdict(m['full'] / m['bare'] >= 0.6)} |")
+    for r in _results(runs, "boards"):
+        ratio = r["small"]["http"]["board"] / r["large"]["http"]["board"]
+        out.append(f"| boards | board req/s @{r['small']['total']:,} ÷ @{r['large']['total']:,} | {r['label']} | {ratio:.2f}× | ≤ 2× | {_verdict(ratio <= 2)} |")
     return out
 
 

@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.guide_bench import seeded_app  # noqa: E402
+from bench.common import dispose, seeded_app, served  # noqa: E402
 from bench.pages_bench import _targets, _urls  # noqa: E402
-from bench.wall_bench import _insert_wishes, _start_server  # noqa: E402
+from bench.wall_bench import _insert_wishes  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -154,18 +154,11 @@ def main() -> None:
     instance = Path(tempfile.mkdtemp(prefix="loushi-bench-weight-"))
     url = f"sqlite:///{instance / 'bench.sqlite3'}"
     app = seeded_app(url, instance)
-    from app.extensions import db
-
     _insert_wishes(app, 0, 100)
     paths = [(u.key, u.label, u.path) for u in _urls(_targets(app)) if u.kind == "page"]
-    with app.app_context():
-        db.engine.dispose()
-    server, port = _start_server(url, instance, True, instance / "gunicorn.stderr")
-    try:
+    dispose(app)
+    with served(url, instance) as port:
         rows = measure(f"http://127.0.0.1:{port}", paths)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     print_tables(rows)
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "target_kb": TARGET_KB}, ensure_ascii=False, indent=1))

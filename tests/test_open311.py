@@ -236,6 +236,28 @@ def test_post_with_a_valid_key_files_a_request(client, api_key, app):
     assert code.replace("-", "") not in response.get_data(as_text=True)
 
 
+def test_the_api_texts_come_from_the_catalogues_in_the_asked_language(client, api_key, app):
+    """The notice of a filing and the "other" service, word for word in zh and en (the
+    catalogues' entries, whatever the request's own locale)."""
+    dept_zh, dept_en = department_names(app, "talent")
+    for lang, dept, notice in (("zh", dept_zh, "诉求已受理，由{}牵头办理，承诺于 {} 前答复。"),
+                               ("en", dept_en, "Received. {} leads on it and promises an answer by {}.")):
+        created = file_request(client, api_key, **{"attribute[reply_lang]": lang})
+        with app.app_context():
+            due = db.session.scalar(sa.select(ServiceRequest.due_on).where(ServiceRequest.tracking_no == created["service_request_id"]))
+            db.session.remove()
+        assert created["service_notice"] == notice.format(dept, due.isoformat())
+    other = {lang: next(s for s in client.get(f"{BASE}/services.json?lang={lang}").get_json() if s["service_code"] == "other")
+             for lang in ("zh", "en")}
+    assert (other["zh"]["service_name"], other["zh"]["group"]) == ("其他诉求", "其他")
+    assert other["zh"]["description"] == "服务指南中没有的诉求：楼事会接收后分派给负责的部门。"
+    assert (other["en"]["service_name"], other["en"]["group"]) == ("Something else", "Other")
+    definition = client.get(f"{BASE}/services/hukou.json?lang=zh").get_json()
+    texts = {a["code"]: (a["description"], a["datatype_description"]) for a in definition["attributes"]}
+    assert texts["company_name"] == ("企业名称", "2 至 120 个字符。不会公开。")
+    assert texts["reply_lang"] == ("答复语言", "默认中文。")
+
+
 def test_post_with_attribute_building_and_other_service(client, api_key, app):
     created = file_request(client, api_key, service_code="other", address_id=None, **{"attribute[building]": "jin-mao-tower"})
     with app.app_context():

@@ -499,6 +499,28 @@ def test_ole2_header_without_a_readable_directory_is_refused():
     assert refused(bytes(broken)) == uploads.DAMAGED
 
 
+
+def test_a_macro_storage_is_never_accepted_however_the_file_is_damaged():
+    """Random bytes changed (and the end cut off) in compound files holding a macro
+    storage, anywhere but in that storage's own name, name length and type: each is
+    refused, as having macros or as damaged, never accepted.  The storage (the third
+    directory entry, bytes 1280-1408, none of them in the tree) also counts when the
+    file ends inside its entry."""
+    import random
+
+    rng = random.Random(18)
+    samples = [compound_file(("WordDocument", 2), ("Macros", 1)), compound_file(("Workbook", 2), ("_VBA_PROJECT_CUR", 1))]
+    kept = range(1280, 1280 + 67)  # the name (64 bytes), its length and the entry's type
+    for _ in range(300):
+        data = bytearray(rng.choice(samples))
+        for _ in range(rng.randint(1, 6)):
+            at = rng.choice([i for i in range(len(data)) if i not in kept])
+            data[at] = rng.randrange(256)
+        if rng.random() < 0.3:
+            data = data[: rng.randrange(kept.stop, len(data))]
+        assert refused(bytes(data)) in (uploads.MACROS, uploads.DAMAGED, uploads.TYPE)
+    assert refused(compound_file(("Workbook", 2), ("_VBA_PROJECT_CUR", 1))[: kept.stop]) == uploads.MACROS
+
 # --- reading with a limit ------------------------------------------------------------
 
 

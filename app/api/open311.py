@@ -46,9 +46,9 @@ from datetime import datetime, time, timedelta, timezone
 
 import click
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 from werkzeug.exceptions import HTTPException
@@ -58,11 +58,12 @@ from ..core.timeutil import utcnow
 from ..core.workdays import SHANGHAI
 from ..extensions import csrf, db, limiter
 from ..guide.models import CATEGORIES, GuideEntry
-from ..intake.forms import normalize_phone, normalize_text, redact_contacts
+from ..intake.forms import normalize_text, redact_contacts
 from ..intake.models import OPEN_STAGES, REPLY_LANGS, STAGES, ApiKey, ServiceRequest
 from ..intake.queries import active_entry, building_by_slug, buildings, company_optional, is_publicly_listed, publicly_listed
 from ..intake.services import api_key_valid, create_api_key, new_public_token, new_submission_key, submit_request
 from ..org.models import Building
+from .forms import Open311RequestForm
 
 bp = Blueprint("open311", __name__, url_prefix="/api/open311/v2", cli_group=None)
 csrf.exempt(bp)  # clients authenticate a POST with its api_key, not a session cookie
@@ -72,7 +73,6 @@ DEFAULT_JURISDICTION = "loushi.example"
 OTHER = "other"  # the service code of a request that is not about a guide entry
 MAX_RESULTS = 1000  # spec: "first 1000 requests returned"
 WINDOW_DAYS = 90  # spec: the default window, and the widest start_date..end_date span
-DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 2000  # as the web form (the spec allows up to 4,000)
 DUE_TIME = time(18, 0)  # a due date means "by the end of that working day", Shanghai time
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 CHANGESET = "2026-12-07T00:00:00+08:00"  # discovery: when this API last changed
@@ -82,29 +82,22 @@ POST_LIMIT = "30 per minute"
 # Status: the spec knows only open and closed.
 OPEN, CLOSED = "open", "closed"
 
-TEXT = {
-    "other_name": {"zh": "其他诉求", "en": "Something else"},
-    "other_description": {
-        "zh": "服务指南中没有的诉求：楼事会接收后分派给负责的部门。",
-        "en": "Anything not in the service guide: the building council takes it and routes it to the department in charge.",
-    },
-    "other_group": {"zh": "其他", "en": "Other"},
-    "council": {"zh": "楼事会", "en": "Building council"},
-    "merged": {"zh": "{stage}；已并入 {other}", "en": "{stage}; merged into {other}"},
-    "notice": {
-        "zh": "诉求已受理，由{agency}牵头办理，承诺于 {due} 前答复。",
-        "en": "Received. {agency} leads on it and promises an answer by {due}.",
-    },
-    "building": {"zh": "所在楼宇", "en": "Your building"},
-    "building_help": {
-        "zh": "从列表中选择楼宇；也可以把楼宇代码作为 address_id 发送。",
-        "en": "Choose the building from the list; its key may also be sent as address_id.",
-    },
-    "company_name": {"zh": "企业名称", "en": "Your company's name"},
-    "company_name_help": {"zh": "2 至 120 个字符。不会公开。", "en": "2 to 120 characters. Never published."},
-    "reply_lang": {"zh": "答复语言", "en": "Reply in"},
-    "reply_lang_help": {"zh": "默认中文。", "en": "Chinese when not given."},
+# What the API says in the client's language (``_in``): in the catalogues, as every UI string.
+OTHER_NAME = _l("Something else")
+OTHER_DESCRIPTION = _l("Anything not in the service guide: the building council takes it and routes it to the department in charge.")
+OTHER_GROUP = _l("Other")
+COUNCIL = _l("Building council")
+ATTRIBUTES = {  # code: (description, datatype_description)
+    "building": (_l("Your building"), _l("Choose the building from the list; its key may also be sent as address_id.")),
+    "company_name": (_l("Your company's name"), _l("2 to 120 characters. Never published.")),
+    "reply_lang": (_l("Reply in"), _l("Chinese when not given.")),
 }
+
+
+def _in(lang: str, text) -> str:
+    """A (lazy) translated string in ``lang``, whatever the request's own locale."""
+    with force_locale(lang):
+        return str(text)
 
 
 class Open311Error(Exception):
@@ -317,7 +310,7 @@ def _category(category: str, lang: str) -> str:
 
 def service_json(entry: GuideEntry | None, lang: str) -> dict:
     if entry is None:
-        name, description, group = TEXT["other_name"][lang], TEXT["other_description"][lang], TEXT["other_group"][lang]
+        name, description, group = _in(lang, OTHER_NAME), _in(lang, OTHER_DESCRIPTION), _in(lang, OTHER_GROUP)
         code = OTHER
     else:
         name, description, group = entry.loc("title", lang).text, entry.loc("summary", lang).text, _category(entry.category, lang)
@@ -345,7 +338,7 @@ def _agency(req: ServiceRequest, lang: str, withheld: bool = False) -> str:
     council = req.building.council if req.building is not None else None
     if council is not None and council.loc("name", lang).text:
         return council.loc("name", lang).text
-    return TEXT["council"][lang]
+    return _in(lang, COUNCIL)
 
 
 def _address(building: Building, lang: str) -> str:
@@ -371,7 +364,7 @@ def request_json(req: ServiceRequest, lang: str) -> dict:
         stage = str(STAGES.get(req.stage, req.stage))
     notes = stage
     if req.duplicate_of is not None:
-        notes = TEXT["merged"][lang].format(stage=stage, other=req.duplicate_of.tracking_no)
+        notes = _in(lang, _l("%(stage)s; merged into %(other)s", stage=stage, other=req.duplicate_of.tracking_no))
     service = service_json(req.entry, lang) if listed else {"service_name": "", "service_code": ""}
     closed = _status(req) == CLOSED
     updated = (req.closed_at or req.resolved_at or req.updated_at) if closed else req.updated_at
@@ -426,9 +419,9 @@ def _attribute(order: int, code: str, datatype: str, required: bool, lang: str, 
         "code": code,
         "datatype": datatype,
         "required": required,
-        "datatype_description": TEXT[f"{code}_help"][lang],
+        "datatype_description": _in(lang, ATTRIBUTES[code][1]),
         "order": order,
-        "description": TEXT[code][lang],
+        "description": _in(lang, ATTRIBUTES[code][0]),
     }
     if values is not None:
         attribute["values"] = [{"key": key, "name": name} for key, name in values]
@@ -577,24 +570,6 @@ def building_from_address(address_string: str) -> Building:
         raise Open311Error(400, f"address_string matches several buildings: {address_string[:80]!r}; send address_id instead")
     return next(iter(found.values()))
 
-CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def _contact_name(first: str, last: str) -> str:
-    """Chinese names are family name first, without a space (张 + 伟 → 张伟)."""
-    if first and last and CJK.search(first) and CJK.search(last):
-        return last + first
-    return " ".join(part for part in (first, last) if part)
-
-
-def _valid_email(value: str) -> bool:
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
-
-
 def _post_limit() -> str:
     return current_app.config.get("OPEN311_POST_LIMIT", POST_LIMIT)
 
@@ -636,36 +611,16 @@ def create_request(fmt: str):
             "or its name or street address as address_string; lat/long are not supported"
         )
 
-    errors = []
-    description = normalize_text(form.get("description"))
-    if len(description) < DESCRIPTION_MIN:
-        errors.append(f"description is required: at least {DESCRIPTION_MIN} characters")
-    elif len(description) > DESCRIPTION_MAX:
-        errors.append(f"description is too long: at most {DESCRIPTION_MAX} characters")
-    company = normalize_text(form.get("attribute[company_name]"))
-    if (company or not company_optional(entry)) and (len(company) < 2 or len(company) > 120):
-        errors.append("attribute[company_name] is required: 2 to 120 characters")
-    contact = _contact_name(normalize_text(form.get("first_name")), normalize_text(form.get("last_name")))
-    if len(contact) > 60:
-        errors.append("first_name and last_name are too long: at most 60 characters together")
-    phone = normalize_text(form.get("phone"))
-    if phone and normalize_phone(phone) is None:
-        errors.append("phone is not a valid number: a mobile (11 digits) or a landline with its area code, e.g. 021-58880000")
-    email = (form.get("email") or "").strip()
-    if email and (len(email) > 254 or not _valid_email(email)):
-        errors.append("email is not a valid e-mail address")
-    if not phone and not email:
-        errors.append("phone or email is required, so that the department can reach the requester")
-    reply_lang = (form.get("attribute[reply_lang]") or "").strip() or "zh"
-    if reply_lang not in REPLY_LANGS:
-        errors.append("attribute[reply_lang] must be zh or en")
-    if errors:
-        return _json([{"code": 400, "description": text} for text in errors], status=400, root="errors")
+    checked = Open311RequestForm.from_post(form, service_code, company_optional(entry))
+    if not checked.validate():
+        return _json([{"code": 400, "description": text} for text in checked.api_errors()], status=400, root="errors")
+    reply_lang = checked.reply_lang.data
 
     filed = submit_request(
         {
-            "entry": entry, "building": building, "company_name": company, "contact_name": contact,
-            "phone": phone, "email": email, "description": description, "reply_lang": reply_lang,
+            "entry": entry, "building": building, "company_name": checked.company_name.data,
+            "contact_name": checked.contact_name.data, "phone": checked.phone.data, "email": checked.email.data,
+            "description": checked.description.data, "reply_lang": reply_lang,
         },
         [],
         new_submission_key(),  # the filing's own key, never given out: the token is a separate random value
@@ -675,7 +630,8 @@ def create_request(fmt: str):
     deliver_after_commit()
     req = filed.request
     lang = reply_lang
-    notice = TEXT["notice"][lang].format(agency=_agency(req, lang), due=req.due_on.isoformat() if req.due_on else "—")
+    notice = _in(lang, _l("Received. %(agency)s leads on it and promises an answer by %(due)s.",
+                          agency=_agency(req, lang), due=req.due_on.isoformat() if req.due_on else "—"))
     response = _json(
         [{"service_request_id": req.tracking_no, "service_notice": notice, "account_id": None, "token": req.public_token}],
         status=201,

@@ -1,7 +1,9 @@
 """Attachments sent through the public intake form: validation and private storage.
 
 What a file *is* is decided from its bytes alone; the name and the content type sent by
-the browser are never trusted.  Accepted:
+the browser are never trusted.  The signature is read by ``filetype`` (confirmed by
+Pillow's check for an image), a compound file's directory by ``olefile``, an Office Open
+XML package by ``zipfile`` (docs/dev/uploads.md).  Accepted:
 
 * images (JPEG, PNG, GIF, WebP), always decoded and re-encoded with Pillow, so that
   EXIF/GPS/XMP, comments and anything appended after the image data are dropped.
@@ -31,17 +33,21 @@ import math
 import os
 import re
 import secrets
-import struct
 import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import filetype
+import olefile
+from filetype.types.archive import Pdf, Zip
+from filetype.types.image import Gif, Jpeg, Png, Webp
 from flask import current_app, has_app_context
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from olefile.olefile import OleDirectoryEntry
 from PIL import Image, ImageOps
 from werkzeug.datastructures import FileStorage
 
@@ -118,7 +124,6 @@ CONTENT_TYPES = {
     "xls": "application/vnd.ms-excel",
     "ppt": "application/vnd.ms-powerpoint",
 }
-_OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # legacy Office: a compound file
 # Other spellings of an extension that an original filename may keep as they are.
 _EXT_ALIASES = {"jpg": {"jpg", "jpeg", "jpe", "jfif"}}
 
@@ -241,31 +246,44 @@ def _too_big(limit: int) -> UploadError:
 def inspect(data: bytes) -> tuple[str, str, str]:
     """``(kind, extension, content_type)`` of ``data``, judged from its bytes only.
 
-    Office files are checked completely here (macros, zip bombs, damage); images are
-    only recognised by their signature: ``clean`` decodes them.
+    ``filetype`` names the format from its signature, among the few accepted; an image's
+    signature is then confirmed by Pillow's own check for that format, a PDF must start
+    with its header.  Office files are checked completely here (macros, zip bombs, damage);
+    images are only recognised: ``clean`` decodes them.
     """
     if not data:
         raise UploadError(EMPTY)
-    if data.startswith(b"\xff\xd8\xff"):
-        return KIND_IMAGE, "jpg", CONTENT_TYPES["jpg"]
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return KIND_IMAGE, "png", CONTENT_TYPES["png"]
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return KIND_IMAGE, "gif", CONTENT_TYPES["gif"]
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return KIND_IMAGE, "webp", CONTENT_TYPES["webp"]
-    if data.startswith(b"%PDF-"):
+    if data.startswith(olefile.MAGIC):  # legacy Office: an OLE2 compound file
+        ext = _inspect_ole(data)
+        return KIND_OFFICE, ext, CONTENT_TYPES[ext]
+    found = filetype.match(data, matchers=_SIGNATURES)
+    ext = _SIGNATURE_EXT.get(found.mime) if found is not None else None
+    if ext in _IMAGE_FORMATS:
+        if not _pillow_accepts(data, ext):
+            raise UploadError(TYPE)  # filetype's looser signature ("GIF" alone), not the format
+        return KIND_IMAGE, ext, CONTENT_TYPES[ext]
+    if ext == "pdf" and data.startswith(b"%PDF-"):  # the header at the very start, no BOM
         head = data[:PDF_SNIFF_BYTES].lower()
         if any(marker in head for marker in (b"<html", b"<script", b"<svg")):
             raise UploadError(TYPE)  # a PDF that a browser could also render as HTML/SVG
         return KIND_PDF, "pdf", CONTENT_TYPES["pdf"]
-    if data.startswith(b"PK\x03\x04"):
+    if ext == "zip":
         ext = _inspect_ooxml(data)
         return KIND_OFFICE, ext, CONTENT_TYPES[ext]
-    if data.startswith(_OLE_MAGIC):
-        ext = _inspect_ole(data)
-        return KIND_OFFICE, ext, CONTENT_TYPES[ext]
     raise UploadError(TYPE)
+
+
+# The signatures looked for (filetype's matchers), and the extension each one stands for.
+_SIGNATURES = (Jpeg(), Png(), Gif(), Webp(), Pdf(), Zip())
+_SIGNATURE_EXT = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
+                  "application/pdf": "pdf", "application/zip": "zip"}
+
+
+def _pillow_accepts(data: bytes, ext: str) -> bool:
+    """Whether Pillow's plugin for ``ext`` recognises the start of ``data`` as its format."""
+    Image.init()
+    _factory, accept = Image.OPEN[_IMAGE_FORMATS[ext][0]]
+    return accept is None or accept(data[:16]) is True
 
 
 def _inspect_ooxml(data: bytes) -> str:
@@ -313,19 +331,18 @@ def _inspect_ooxml(data: bytes) -> str:
     return ext
 
 
-# OLE2 / Compound File Binary (MS-CFB): just enough to list the directory entries.
-_ENDOFCHAIN = 0xFFFFFFFE
-_MAX_REGULAR_SECTOR = 0xFFFFFFFA
+# Legacy Office: the directory of an OLE2 compound file, read with olefile.
 _OLE_MACRO_STORAGES = {"macros", "_vba_project_cur", "vba"}
 _OLE_MAIN_STREAMS = (("worddocument", "doc"), ("workbook", "xls"), ("book", "xls"),
                      ("powerpoint document", "ppt"))
+_OLE_NAMED = (olefile.STGTY_STORAGE, olefile.STGTY_STREAM, olefile.STGTY_ROOT)
 
 
 def _inspect_ole(data: bytes) -> str:
     """``doc``, ``xls`` or ``ppt`` for an acceptable legacy Office compound file."""
     try:
         names = _ole_directory_names(data)
-    except (struct.error, IndexError, ValueError):
+    except Exception:  # olefile.OleFileError, struct.error, … : a malformed compound file
         raise UploadError(DAMAGED) from None
     if names & _OLE_MACRO_STORAGES:
         raise UploadError(MACROS)
@@ -337,63 +354,27 @@ def _inspect_ole(data: bytes) -> str:
 
 
 def _ole_directory_names(data: bytes) -> set[str]:
-    """The lower-cased names of every entry of a compound file's directory.
+    """The lower-cased names of every storage and stream in a compound file's directory.
 
-    Raises ``ValueError`` (or ``struct.error``/``IndexError``) for a malformed file.
-    Every chain is bounded by the number of sectors in ``data``, so loops terminate.
+    olefile reads the header, the FAT (with its DIFAT) and the directory's sector chain,
+    and raises for a malformed file.  Every entry of the directory counts, also one that
+    the storage tree does not reach: a macro storage left out of the tree is still refused.
+    A short last sector is read as if padded with zeros (olefile would drop it, and with
+    it the entries it holds).  Always a ``BytesIO``: olefile takes a short ``bytes``
+    value for a path on disk.
     """
-    if len(data) < 512:
-        raise ValueError("truncated header")
-    shift = struct.unpack_from("<H", data, 30)[0]
-    if struct.unpack_from("<H", data, 28)[0] != 0xFFFE or shift not in (9, 12):
-        raise ValueError("bad header")
-    sector_size = 1 << shift
-    sector_count = (len(data) + sector_size - 1) // sector_size  # upper bound for chains
-    per_sector = sector_size // 4
-
-    def sector(index: int) -> bytes:
-        if index > _MAX_REGULAR_SECTOR:
-            raise ValueError("bad sector index")
-        start = (index + 1) << shift
-        chunk = data[start:start + sector_size]
-        if len(chunk) < sector_size:
-            # The last sector of a file may be short; anything else is truncation.
-            if start >= len(data):
-                raise ValueError("sector beyond end of file")
-            chunk = chunk.ljust(sector_size, b"\0")
-        return chunk
-
-    # The FAT sectors: 109 listed in the header, then a chain of DIFAT sectors.
-    num_fat, first_dir = struct.unpack_from("<II", data, 44)
-    first_difat, num_difat = struct.unpack_from("<II", data, 68)
-    if num_fat > sector_count or num_difat > sector_count:
-        raise ValueError("bad counts")
-    fat_sectors = list(struct.unpack_from("<109I", data, 76))
-    difat = first_difat
-    for _ in range(num_difat):
-        if difat == _ENDOFCHAIN:
-            break
-        entries = struct.unpack(f"<{per_sector}I", sector(difat))
-        fat_sectors.extend(entries[:-1])
-        difat = entries[-1]
-    fat: list[int] = []
-    for index in fat_sectors[:num_fat]:
-        fat.extend(struct.unpack(f"<{per_sector}I", sector(index)))
-
-    names: set[str] = set()
-    current = first_dir
-    for _ in range(sector_count):
-        if current == _ENDOFCHAIN:
-            break
-        block = sector(current)
-        for offset in range(0, sector_size, 128):
-            name_len = struct.unpack_from("<H", block, offset + 64)[0]
-            kind = block[offset + 66]
-            if kind in (1, 2, 5) and 2 <= name_len <= 64:  # storage, stream, root
-                names.add(block[offset:offset + name_len - 2].decode("utf-16-le", "replace").lower())
-        current = fat[current]
-    else:
-        raise ValueError("directory chain does not end")
+    shift = int.from_bytes(data[30:32], "little")  # the header's sector shift: 9 or 12
+    if shift in (9, 12):
+        data += bytes(-len(data) % (1 << shift))
+    with olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT) as ole:
+        directory = ole.directory_fp
+        names: set[str] = set()
+        for sid, entry in enumerate(ole.direntries):
+            if entry is None:  # not in the tree: parsed here as olefile parses the others
+                directory.seek(sid * 128)
+                entry = OleDirectoryEntry(directory.read(128), sid, ole)
+            if entry.entry_type in _OLE_NAMED and entry.name:
+                names.add(entry.name.lower())
     if not names:
         raise ValueError("empty directory")
     return names
@@ -441,10 +422,9 @@ def _open_header(data: bytes, ext: str) -> Image.Image:
     would warn or raise before our check could name the size (for GIF, Pillow's check
     still runs when a frame grows the canvas: that is refused as too large, unnamed).
     """
-    Image.init()
-    factory, accept = Image.OPEN[_IMAGE_FORMATS[ext][0]]
-    if accept is not None and accept(data[:16]) is not True:
+    if not _pillow_accepts(data, ext):
         raise UploadError(DAMAGED)
+    factory, _accept = Image.OPEN[_IMAGE_FORMATS[ext][0]]
     return factory(io.BytesIO(data), "")
 
 
