@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..core.timeutil import aware, utcnow
+from ..core.errors import ServiceError
 from ..extensions import db
 from ..intake.forms import normalize_phone, normalize_text
 from .models import Event, Registration
 
 
-class RegistrationError(ValueError):
+class RegistrationError(ServiceError):
     """A registration that cannot be taken (a translated, polite message)."""
 
 

@@ -23,8 +23,6 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from ..auth.permissions import permission_required
-from ..core import audit
-from ..core.db import begin_write
 from ..core.i18n import localized
 from ..core.rendering import render
 from ..core.timeutil import aware
@@ -43,6 +41,7 @@ from .queries import (
     buildings_by_id,
     request_ids_by_tracking_no,
 )
+from .services import record_audit_export
 
 bp = Blueprint("audit", __name__, url_prefix="/<lang:lang_code>/council/audit")
 
@@ -451,8 +450,7 @@ def _csv_cell(value) -> str:
 def export_csv():
     """The filtered view (every page) as CSV, UTF-8 with a BOM so Excel reads Chinese."""
     filters, errors, shown, _choices = read_filters(request.args, current_user)
-    begin_write(db.session)
-    audit.record("audit.export", target_type="audit_log", after={"format": "csv", "filters": active_args(shown, errors)})
+    record_audit_export(active_args(shown, errors))
     db.session.commit()
     header = [_("Time (Asia/Shanghai)"), _("Person"), _("E-mail"), _("Action"), _("Action code"), _("Record type"),
               _("Record number"), _("Building"), _("Before"), _("After")]
