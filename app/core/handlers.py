@@ -10,16 +10,14 @@ Every handler that changes something runs the same steps, in this order::
 ``submit()`` runs them, so that a handler only says *what* it validates, calls and
 shows, and cannot forget a step (a rollback, the commit, the outbox, the 303)::
 
-    @bp.route("/<int:wish_id>/edit", methods=["POST"])
-    def edit_wish(wish_id):
-        wish = _load(wish_id)
-        form = EditForm()
-        return submit(
-            form,
-            page=lambda: _wish_page(wish, edit_form=form),
-            act=lambda: edit_text(wish, current_user, form.text.data),
-            done=lambda _result: Done(_("Text saved."), url_for("wall_manage.wish_detail", wish_id=wish.id)),
-        )
+    form = ReopenForm()
+    return submit(
+        form,
+        page=lambda: _status_page(req, reopen_form=form),  # the form as sent, 422
+        field=form.reason,                                  # where a refusal is shown
+        act=lambda: reopen(req, form.reason.data),          # the service call(s)
+        done=lambda _result: Done(_("Reopened."), _status_url(req)),  # flash + 303
+    )
 
 ``page`` re-renders the form's page with the form as it was sent (its status is set
 to 422 here); ``act`` calls the services (it may raise a ``ServiceError``, whose message

@@ -225,6 +225,10 @@ def _load(tracking_no: str, permission: str = "request.handle"):
     return req
 
 
+def _detail_url(req) -> str:
+    return url_for("intake_staff.detail", tracking_no=req.tracking_no)
+
+
 def _forms(req, **given):
     stage = given.get("stage_form") or StageForm()
     stage.stage.choices = choices([(s, STAGES[s]) for s in TRANSITIONS[req.stage]])
@@ -319,10 +323,6 @@ def stage(tracking_no: str):
     )
 
 
-def _detail_url(req) -> str:
-    return url_for("intake_staff.detail", tracking_no=req.tracking_no)
-
-
 @bp.route("/<tracking_no>/reply", methods=["POST"])
 @permission_required("request.handle")
 def reply_to(tracking_no: str):
@@ -345,41 +345,41 @@ def reply_to(tracking_no: str):
 @bp.route("/<tracking_no>/transfer", methods=["POST"])
 @permission_required("request.handle")
 def transfer_to(tracking_no: str):
-    req = _load(tracking_no, "request.route")
-    form = TransferForm()
-    form.department.choices = _department_choices(exclude=req.department_id)
-    return submit(
-        form,
-        page=lambda: _detail_page(req, transfer_form=form),
-        field=form.department,
-        act=lambda: _routed(transfer, req, _department(form), form.reason.data, current_user),
-        done=lambda department: Done(_("Transferred to %(dept)s.", dept=department.loc("name").text), _detail_url(req)),
+    return _to_department(
+        tracking_no, TransferForm, "transfer_form",
+        lambda req, department, form: transfer(req, department, form.reason.data, current_user),
+        lambda department: _("Transferred to %(dept)s.", dept=department.loc("name").text),
     )
 
 
-def _department(form) -> Department:
-    """The department a valid form chose (its choices are the departments)."""
-    return db.session.get(Department, int(form.department.data))
+def _to_department(tracking_no: str, form_class, form_key: str, service, message):
+    """A department chosen for the request (transfer, co-handling): ``service(req,
+    department, form)`` then ``message(department)``; refusals on the department field."""
+    req = _load(tracking_no, "request.route")
+    form = form_class()
+    form.department.choices = _department_choices(exclude=req.department_id)
 
+    def act():
+        department = db.session.get(Department, int(form.department.data))  # one of the choices
+        service(req, department, form)
+        return department
 
-def _routed(service, req, department, *args):
-    """``service(req, department, *args)``, answering the department (for the message)."""
-    service(req, department, *args)
-    return department
+    return submit(
+        form,
+        page=lambda: _detail_page(req, **{form_key: form}),
+        field=form.department,
+        act=act,
+        done=lambda department: Done(message(department), _detail_url(req)),
+    )
 
 
 @bp.route("/<tracking_no>/cohandler", methods=["POST"])
 @permission_required("request.handle")
 def cohandler(tracking_no: str):
-    req = _load(tracking_no, "request.route")
-    form = CohandlerForm()
-    form.department.choices = _department_choices(exclude=req.department_id)
-    return submit(
-        form,
-        page=lambda: _detail_page(req, cohandler_form=form),
-        field=form.department,
-        act=lambda: _routed(add_cohandler, req, _department(form), current_user),
-        done=lambda department: Done(_("%(dept)s now co-handles this request.", dept=department.loc("name").text), _detail_url(req)),
+    return _to_department(
+        tracking_no, CohandlerForm, "cohandler_form",
+        lambda req, department, _form: add_cohandler(req, department, current_user),
+        lambda department: _("%(dept)s now co-handles this request.", dept=department.loc("name").text),
     )
 
 

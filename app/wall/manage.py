@@ -52,6 +52,10 @@ def _load(wish_id: int) -> Wish:
     return wish
 
 
+def _wish_url(wish: Wish) -> str:
+    return url_for("wall_manage.wish_detail", wish_id=wish.id)
+
+
 def _queue_name() -> str:
     queue = request.args.get("queue", "pending")
     return queue if queue in QUEUES else "pending"
@@ -250,10 +254,6 @@ def edit_wish(wish_id: int):
         after_commit=(_wall_changed,),
         done=lambda _done: Done(_("Text saved; the original is kept."), _wish_url(wish)),
     )
-
-
-def _wish_url(wish: Wish) -> str:
-    return url_for("wall_manage.wish_detail", wish_id=wish.id)
 
 
 @bp.route("/<int:wish_id>/claim", methods=["POST"])
