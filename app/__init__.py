@@ -113,7 +113,7 @@ def create_app(config=None) -> Flask:
     from .guide.routes import bp as guide_bp
     from .home.routes import bp as home_bp
     from .intake.routes import bp as intake_bp
-    from .intake.staff import bp as intake_staff_bp
+    from .intake.manage import bp as intake_staff_bp
 
     from .api.open311 import bp as open311_bp
     from .api.openapi import openapi_bp

@@ -208,18 +208,23 @@ def test_two_visitors_get_their_own_csrf_token_from_a_cached_event_page(app, dem
 
 def test_time_bound_event_states_follow_the_clock(app, client, demo, monkeypatch):
     """Registration closing, and an event ending, change the pages with no row changing."""
+    import app.boards.registrations as registrations
     import app.boards.routes as routes
+
+    def clock(moment):  # the board (routes.py) and the event page (registrations.py)
+        for module in (routes, registrations):
+            monkeypatch.setattr(module, "utcnow", lambda: moment)
 
     closes = utcnow() + timedelta(hours=1)
     event_id = _new_event(app, days=2, registration_closes_at=closes)
     url = f"/zh/boards/shanghai-tower/events/{event_id}"
     assert "报名已截止" not in text_of(client.get(url)) and "缓存测试活动" in text_of(client.get("/zh/boards/shanghai-tower"))
     later = closes + timedelta(minutes=1)
-    monkeypatch.setattr(routes, "utcnow", lambda: later)
+    clock(later)
     versions.clear()  # the memo runs out
     assert "报名已截止" in text_of(client.get(url))
     after_end = utcnow() + timedelta(days=3)
-    monkeypatch.setattr(routes, "utcnow", lambda: after_end)
+    clock(after_end)
     versions.clear()
     assert "缓存测试活动" not in text_of(client.get("/zh/boards/shanghai-tower"))
 

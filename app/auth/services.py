@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..core import audit
 from ..core.mail import external_url, queue_mail, user_lang
 from ..core.timeutil import aware, utcnow
+from ..core.errors import ServiceError
 from ..extensions import db
 from .models import BUILDING_ROLES, ROLES, AccountToken, User, password_hash_method
 from .queries import normalize_email, user_by_email
@@ -31,7 +32,7 @@ def _dummy_hash() -> str:
 MIN_PASSWORD_LENGTH = 12
 
 
-class UserError(ValueError):
+class UserError(ServiceError):
     pass
 
 

@@ -10,13 +10,13 @@ import csv
 import io
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import StringField
 
 from ..auth.permissions import permission_required, require
-from ..core import audit
+from ..core.handlers import Done, submit
 from ..core.rendering import render
 from ..core.timeutil import aware
 from ..core.workdays import SHANGHAI
@@ -26,6 +26,7 @@ from ..wall.models import Project
 from .forms import DecisionForm, EventForm, MemberForm, NoticeForm, ProjectEditForm
 from .models import DECISION_STATUSES, Decision, Event, Notice
 from .queries import all_events, building_by_slug, decisions, notices, open_needs, projects, request_figures, resources
+from .services import delete_board_item, record_board_export, save_board_item
 
 bp = Blueprint("boards_manage", __name__, url_prefix="/<lang:lang_code>/council/boards/<slug>")
 
@@ -107,10 +108,6 @@ def _from_form(kind: str, form) -> dict:
     return values
 
 
-def _jsonable(values: dict) -> dict:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
-
-
 @bp.route("/<kind>/new", methods=["GET", "POST"])
 @bp.route("/<kind>/<int:item_id>", methods=["GET", "POST"])
 @permission_required("workspace.view")
@@ -124,25 +121,18 @@ def edit(slug: str, kind: str, item_id: int | None = None):
         form = form_class(formdata=None, data=_to_form(kind, item))
         return render("boards/manage/edit.html", building=building, kind=kind, item=item, form=form)
     form = form_class()
-    if not form.validate():
-        return render("boards/manage/edit.html", building=building, kind=kind, item=item, form=form, status=422)
-    values = _from_form(kind, form)
-    before = _jsonable({k: getattr(item, k) for k in values}) if item is not None else None
-    if item is None:
-        if kind == "members":
-            if building.council is None:
-                abort(404)
-            item = model(council_id=building.council.id, position=len(building.council.members))
-        else:
-            item = model(building_id=building.id)
-        db.session.add(item)
-    for key, value in values.items():
-        setattr(item, key, value)
-    db.session.flush()
-    audit.record(f"board.{kind}.{'update' if before else 'create'}", item, before=before, after=_jsonable(values), building_id=building.id)
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for("boards_manage.index", slug=slug), code=303)
+
+    def save():
+        if item is None and kind == "members" and building.council is None:
+            abort(404)  # a roster entry needs the building's council
+        return save_board_item(building, kind, model, item, _from_form(kind, form))
+
+    return submit(
+        form,
+        page=lambda: render("boards/manage/edit.html", building=building, kind=kind, item=item, form=form),
+        act=save,
+        done=lambda _saved: Done(_("Saved."), url_for("boards_manage.index", slug=slug)),
+    )
 
 
 @bp.route("/<kind>/<int:item_id>/delete", methods=["POST"])
@@ -152,11 +142,10 @@ def delete(slug: str, kind: str, item_id: int):
         abort(404)
     building = _building(slug)
     item = _item(building, kind, item_id)
-    audit.record(f"board.{kind}.delete", item, before=_jsonable(_to_form(kind, item)), building_id=building.id)
-    db.session.delete(item)
-    db.session.commit()
-    flash(_("Deleted."), "success")
-    return redirect(url_for("boards_manage.index", slug=slug), code=303)
+    return submit(
+        act=lambda: delete_board_item(building, kind, item, _to_form(kind, item)),
+        done=lambda _deleted: Done(_("Deleted."), url_for("boards_manage.index", slug=slug)),
+    )
 
 
 # --- exports -----------------------------------------------------------------------------
@@ -200,7 +189,7 @@ def export_csv(slug: str):
             # a cell that starts with = + - @ is text, never a formula (CSV injection)
             writer.writerow(["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
         writer.writerow([])
-    audit.record("board.export", building, after={"format": "csv"}, building_id=building.id)
+    record_board_export(building, "csv")
     db.session.commit()
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f"attachment; filename={_filename(building, 'csv')}"
@@ -221,7 +210,7 @@ def export_xlsx(slug: str):
             sheet.append(["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
     out = io.BytesIO()
     book.save(out)
-    audit.record("board.export", building, after={"format": "xlsx"}, building_id=building.id)
+    record_board_export(building, "xlsx")
     db.session.commit()
     response = Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = f"attachment; filename={_filename(building, 'xlsx')}"

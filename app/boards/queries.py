@@ -311,3 +311,11 @@ def waitlist_position(registration) -> sa.Select:
         Registration.position < registration.position,
     )
 
+
+
+def registration_by_token(token: str) -> sa.Select:
+    """The registration whose private cancel link carries ``token`` (its hash is stored)."""
+    from .models import Registration
+    from .services import token_hash
+
+    return sa.select(Registration).where(Registration.cancel_token_hash == token_hash(token))

@@ -1,42 +1,38 @@
-"""楼务公开墙, the public side: every building's board and the district roll-up."""
+"""楼务公开墙, the public side: every building's board and the district roll-up, the
+lobby screen and the poster.  The blueprint's other public views live beside it and add
+themselves to ``bp`` (same endpoint names, ``boards.*``): events and registrations in
+registrations.py, the iCal calendars in calendars.py, the Atom feed in feeds.py."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from functools import lru_cache
 
-import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user
 from markupsafe import escape
 
 from ..core.cache import cached, forget_after_commit, per_visitor, row_version
 from ..core.i18n import current_lang
 from ..core.qr import qr_svg
-from ..core.rendering import render, wants_fragment
-from ..core.security import private_page
+from ..core.rendering import render
 from ..core.timeutil import utcnow
 from ..core.workdays import SHANGHAI
-from ..extensions import db, limiter
-from ..intake.forms import mask_phone
+from ..extensions import db
 from ..intake.models import STAGES
 from ..org.models import COUNCIL_ROLES
 from .charts import monthly_chart
-from .forms import RegistrationForm
 from .models import DECISION_STATUSES
 from .queries import (
     BOARD_TABLES,
     Rates,
-    all_events,
     boards_version,
     building_by_slug,
     decisions,
     event_in,
     notices,
     upcoming_events,
-    waitlist_position,
     buildings,
     figures_by_building,
     fulfilled_wishes,
@@ -48,7 +44,6 @@ from .queries import (
     streets,
     wish_figures,
 )
-from .services import RegistrationError, cancel, register, token_hash
 
 bp = Blueprint("boards", __name__, url_prefix="/<lang:lang_code>/boards")
 forget_after_commit("boards", BOARD_TABLES)
@@ -142,171 +137,21 @@ def _board(slug: str):
     )
 
 
-# --- events --------------------------------------------------------------------------------
+# --- what every page of a building loads ---------------------------------------------------
 
 
-def _building(slug: str):
+def building_or_404(slug: str):
     building = db.session.scalar(building_by_slug(slug))
     if building is None:
         abort(404)
     return building
 
 
-def _event(building, event_id: int):
+def event_or_404(building, event_id: int):
     event = db.session.scalar(event_in(building.id, event_id))
     if event is None:
         abort(404)
     return event
-
-
-@bp.route("/<slug>/events/<int:event_id>", methods=["GET", "POST"])
-def event(slug: str, event_id: int):
-    if request.method != "POST":  # GET (cached for anonymous visitors) and HEAD
-        return cached("boards.event", page_version(), lambda: _event_page(slug, event_id))
-    return _register(slug, event_id)
-
-
-# The rate limits sit on the POST handler: on the view they would be evaluated for every GET too.
-@limiter.limit(lambda: current_app.config["EVENT_REGISTER_LIMIT"])
-def _register(slug: str, event_id: int):
-    building = _building(slug)
-    item = _event(building, event_id)
-    form = RegistrationForm()
-    user = current_user if current_user.is_authenticated else None
-    if form.validate():
-        try:
-            done = register(item.id, form.name.data, (form.phone.data or "").strip() or None, user=user)
-        except RegistrationError as exc:
-            db.session.rollback()
-            form.phone.errors = [str(exc)]
-        else:
-            # The commit forgets the memoised boards version in this process
-            # (forget_after_commit, app/core/cache.py), so the event page this person opens next
-            # shows the seat just taken.
-            db.session.commit()
-            # Post/Redirect/Get: a reload shows the confirmation again, not a second attempt.
-            session["registered"] = {"event": item.id, "token": done.cancel_token}
-            return redirect(url_for("boards.registered", slug=slug, event_id=item.id), code=303)
-    return render("boards/event.html", building=building, event=item, form=form, status=422, now=utcnow())
-
-
-def _event_page(slug: str, event_id: int):
-    """The event page or (htmx, ``?part=seats``) its seats.  What it shows besides the
-    event — registration open, closed or not yet, full — depends on the time: the cache
-    version counts the event moments that have passed (``boards_version``).  Nothing else
-    per visitor is rendered for an anonymous visitor: the form's only hidden field is the
-    CSRF token (a placeholder while the page is built for the cache, filled per visitor on
-    the way out); the name is prefilled, and the phone hint differs, only for a signed-in
-    person, whose pages are never cached."""
-    building = _building(slug)
-    item = _event(building, event_id)
-    if wants_fragment() and request.args.get("part") == "seats":
-        return render("boards/_seats.html", event=item)  # no form: the poll sets no cookie
-    form = RegistrationForm()  # its CSRF field renders page_csrf_token() (app.core.forms.Form)
-    if current_user.is_authenticated and not form.name.data:
-        form.name.data = current_user.name
-    return render("boards/event.html", building=building, event=item, form=form, now=utcnow())
-
-
-@bp.route("/<slug>/events/<int:event_id>/registered")
-@private_page  # the person's name, masked phone and cancel link
-def registered(slug: str, event_id: int):
-    building = _building(slug)
-    item = _event(building, event_id)
-    info = session.get("registered") or {}
-    from .models import Registration
-
-    registration = None
-    if info.get("event") == item.id:
-        registration = db.session.scalar(sa.select(Registration).where(Registration.cancel_token_hash == token_hash(info.get("token", ""))))
-    if registration is None:
-        return redirect(url_for("boards.event", slug=slug, event_id=event_id), code=303)
-    place = db.session.scalar(waitlist_position(registration)) if registration.status == "waitlisted" else None
-    return render("boards/registered.html", building=building, event=item, registration=registration, waitlist_place=place,
-                  cancel_url=url_for("boards.cancel_registration", slug=slug, token=info["token"], _external=True),
-                  masked=mask_phone(registration.phone))
-
-
-@bp.route("/<slug>/cancel/<token>", methods=["GET", "POST"])
-@private_page  # the person's name, masked phone and cancel link
-def cancel_registration(slug: str, token: str):
-    building = _building(slug)
-    from .models import Registration
-
-    registration = db.session.scalar(sa.select(Registration).where(Registration.cancel_token_hash == token_hash(token[:64])))
-    if registration is None or registration.event.building_id != building.id:
-        abort(404)
-    if request.method == "POST":
-        _cancelled, promoted = cancel(token[:64])
-        db.session.commit()
-        return render("boards/cancelled.html", building=building, event=registration.event, promoted=promoted is not None)
-    return render("boards/cancel.html", building=building, registration=registration, masked=mask_phone(registration.phone))
-
-
-def _ics_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
-
-
-def _ics_time(value) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _fold(line: str) -> str:
-    """RFC 5545 lines are at most 75 octets; longer ones continue after CRLF + space."""
-    out, current = [], b""
-    for char in line:
-        encoded = char.encode("utf-8")
-        if len(current) + len(encoded) > 73:
-            out.append(current.decode("utf-8"))
-            current = b""
-        current += encoded
-    out.append(current.decode("utf-8"))
-    return "\r\n ".join(out)
-
-
-def _calendar(events, name: str) -> Response:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Loushi//Open Building Boards//ZH", "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{_ics_text(name)}"]
-    stamp = _ics_time(utcnow())
-    host = request.host.split(":")[0] or "loushi"
-    for item in events:
-        lines += [
-            "BEGIN:VEVENT", f"UID:event-{item.id}@{host}", f"DTSTAMP:{stamp}", f"DTSTART:{_ics_time(item.starts_at)}",
-            f"DTEND:{_ics_time(item.ends_at)}", f"SUMMARY:{_ics_text(item.loc('title').text)}",
-            f"DESCRIPTION:{_ics_text(item.loc('description').text)}", f"LOCATION:{_ics_text(item.loc('place').text)}",
-            f"URL:{url_for('boards.event', slug=item.building.slug, event_id=item.id, _external=True)}", "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    body = "\r\n".join(_fold(line) for line in lines) + "\r\n"
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = "attachment; filename=events.ics"
-    return response
-
-
-@bp.route("/<slug>/events/<int:event_id>.ics")
-def event_ics(slug: str, event_id: int):
-    building = _building(slug)
-    return _calendar([_event(building, event_id)], building.loc("name").text)
-
-
-@bp.route("/<slug>/events.ics")
-def building_ics(slug: str):
-    building = _building(slug)
-    return _calendar(db.session.scalars(all_events(building.id)).unique().all(), building.loc("name").text)
-
-
-@bp.route("/<slug>/feed.atom")
-def feed(slug: str):
-    """Notices and decisions of one building, newest first (Atom 1.0)."""
-    building = _building(slug)
-    items = []
-    for n in db.session.scalars(notices(building.id)).all():
-        items.append({"id": f"notice-{n.id}", "title": n.loc("title").text, "summary": n.loc("body").text, "updated": n.updated_at or n.published_at})
-    for d in db.session.scalars(decisions(building.id)).all():
-        items.append({"id": f"decision-{d.id}", "title": d.loc("topic").text, "summary": d.loc("decision").text, "updated": d.updated_at})
-    items.sort(key=lambda i: i["updated"], reverse=True)
-    updated = items[0]["updated"] if items else utcnow()
-    body = render_template("boards/feed.xml", building=building, items=items, updated=updated, host=request.host.split(":")[0] or "loushi")
-    return Response(body, mimetype="application/atom+xml")
 
 
 @bp.route("/<slug>/screen")
@@ -330,7 +175,7 @@ def _formatted_second(second: int, _locale: str):
 
 
 def _screen(slug: str):
-    building = _building(slug)
+    building = building_or_404(slug)
     rates = Rates.of(db.session.execute(request_figures(building.id)).one())
     context = {
         "building": building,
@@ -355,7 +200,7 @@ def _poster(slug: str):
     """Chinese first, English under it, whatever the URL's language (a lobby has readers of
     both); the QR codes open the pages in the URL's language.  The contact is the council
     and the configured office hotline (``SITE_HOTLINE``, the footer's too), never a person's number."""
-    building = _building(slug)
+    building = building_or_404(slug)
 
     def both(make):
         texts = {}
@@ -388,3 +233,7 @@ def _poster(slug: str):
         council_name={"zh": council.name_zh, "en": council.name_en or council.name_zh} if council else None,
         hotline=current_app.config["SITE_HOTLINE"],
     )
+
+
+# The blueprint's other views (they import ``bp`` from here, so they come last).
+from . import calendars, feeds, registrations  # noqa: E402,F401

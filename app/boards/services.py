@@ -1,4 +1,6 @@
-"""Writes of the boards: event registration with a waitlist.  The caller commits.
+"""Writes of the boards: event registration with a waitlist, and the staff edits of a
+board (roster, decisions, notices, events, projects) with their audit records.  The
+caller commits.
 
 A registration locks its event row first (``SELECT … FOR UPDATE`` on PostgreSQL; on
 SQLite every POST's transaction already holds the write lock, BEGIN IMMEDIATE), then
@@ -14,13 +16,15 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ..core import audit
 from ..core.timeutil import aware, utcnow
+from ..core.errors import ServiceError
 from ..extensions import db
 from ..intake.forms import normalize_phone, normalize_text
 from .models import Event, Registration
 
 
-class RegistrationError(ValueError):
+class RegistrationError(ServiceError):
     """A registration that cannot be taken (a translated, polite message)."""
 
 
@@ -113,3 +117,40 @@ def cancel(token: str) -> tuple[Registration, Registration | None]:
             event.confirmed_count += 1
     db.session.flush()
     return registration, promoted
+
+
+# --- staff edits of a board (app/boards/manage.py) ------------------------------------------
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+
+
+def save_board_item(building, kind: str, model, item, values: dict):
+    """Create (``item`` None) or change one entry of ``building``'s board of ``kind``
+    ("decisions", "notices", "events", "members", "projects") from the form's ``values``;
+    audited ``board.<kind>.create|update`` with before/after.  A roster entry is added at
+    the end of the building's council (which must exist)."""
+    before = _jsonable({k: getattr(item, k) for k in values}) if item is not None else None
+    if item is None:
+        if kind == "members":
+            item = model(council_id=building.council.id, position=len(building.council.members))
+        else:
+            item = model(building_id=building.id)
+        db.session.add(item)
+    for key, value in values.items():
+        setattr(item, key, value)
+    db.session.flush()
+    audit.record(f"board.{kind}.{'update' if before else 'create'}", item, before=before, after=_jsonable(values), building_id=building.id)
+    return item
+
+
+def delete_board_item(building, kind: str, item, before: dict) -> None:
+    """Delete one entry (decisions, notices, roster), audited with what it held."""
+    audit.record(f"board.{kind}.delete", item, before=_jsonable(before), building_id=building.id)
+    db.session.delete(item)
+
+
+def record_board_export(building, fmt: str) -> None:
+    """The audit record of an export of ``building``'s board (``fmt``: "csv", "xlsx")."""
+    audit.record("board.export", building, after={"format": fmt}, building_id=building.id)

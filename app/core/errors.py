@@ -14,6 +14,12 @@ from .rendering import render
 
 log = logging.getLogger("loushi.errors")
 
+
+class ServiceError(ValueError):
+    """A change a service refuses in the current state, with a translated message for the
+    person: every domain's error (``IntakeError``, ``WallError``, …) is one, and a form
+    handler (``app/core/handlers.py``) answers it with the form again and HTTP 422."""
+
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. If you were sending a form, it may have expired: go back, reload the page and try again.")),
     403: (_l("Not allowed"), _l("You do not have permission to see this page or do this.")),

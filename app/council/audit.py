@@ -23,8 +23,6 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from ..auth.permissions import permission_required
-from ..core import audit
-from ..core.db import begin_write
 from ..core.i18n import localized
 from ..core.rendering import render
 from ..core.timeutil import aware
@@ -43,6 +41,7 @@ from .queries import (
     buildings_by_id,
     request_ids_by_tracking_no,
 )
+from .services import record_audit_export
 
 bp = Blueprint("audit", __name__, url_prefix="/<lang:lang_code>/council/audit")
 
@@ -216,13 +215,20 @@ def _start_of(day: date) -> datetime:
 
 def read_filters(args, user) -> tuple[AuditFilters, dict, dict, Choices]:
     """(filters to apply, {field: message} for the values set aside, the values to show
-    back in the form, the select choices)."""
+    back in the form, the select choices).  Each reader below takes its fields from
+    ``raw``, puts what applies in ``values`` and what it sets aside in ``errors`` (and
+    clears it in ``shown`` where the form cannot show it back)."""
     errors: dict[str, str] = {}
     raw = {name: (args.get(name) or "").strip() for name in FIELDS}
     shown = {name: value[:EMAIL_MAX] for name, value in raw.items()}
     choices = Choices(user, raw["action"][:ACTION_MAX])
     values: dict = {}
+    for reader in (_read_actor, _read_email, _read_action, _read_target, _read_dates):
+        reader(raw, values, errors, shown, choices)
+    return AuditFilters(**values), errors, shown, choices
 
+
+def _read_actor(raw, values, errors, shown, choices) -> None:
     actor = raw["actor"]
     if actor == "system":
         values["system"] = True
@@ -234,6 +240,8 @@ def read_filters(args, user) -> tuple[AuditFilters, dict, dict, Choices]:
             errors["actor"] = _("Choose a person from the list.")
             shown["actor"] = ""
 
+
+def _read_email(raw, values, errors, shown, _choices) -> None:
     if len(raw["email"]) > EMAIL_MAX:
         errors["email"] = _("Use at most %(max)d characters.", max=EMAIL_MAX)
     elif _unprintable(raw["email"]):
@@ -242,6 +250,8 @@ def read_filters(args, user) -> tuple[AuditFilters, dict, dict, Choices]:
     elif raw["email"]:
         values["email"] = raw["email"]
 
+
+def _read_action(raw, values, errors, shown, choices) -> None:
     action = raw["action"]
     if action and (len(action) > ACTION_MAX or not choices.valid_action(action)):
         errors["action"] = _("This action is not known. Choose one from the list.")
@@ -249,6 +259,9 @@ def read_filters(args, user) -> tuple[AuditFilters, dict, dict, Choices]:
     elif action:
         values["action"] = action
 
+
+def _read_target(raw, values, errors, shown, choices) -> None:
+    """The record type and number; a request's tracking number stands for its id."""
     kind = raw["target_type"]
     if kind and kind not in choices.valid_target_types:
         errors["target_type"] = _("Choose a record type from the list.")
@@ -269,6 +282,8 @@ def read_filters(args, user) -> tuple[AuditFilters, dict, dict, Choices]:
     if kind:
         values["target_type"] = kind
 
+
+def _read_dates(raw, values, errors, shown, _choices) -> None:
     first = _day(raw["date_from"], errors, "date_from")
     last = _day(raw["date_to"], errors, "date_to")
     if first and last and first > last:
@@ -281,8 +296,6 @@ def read_filters(args, user) -> tuple[AuditFilters, dict, dict, Choices]:
     for name in ("date_from", "date_to"):
         if name in errors and not ISO_DAY.fullmatch(raw[name]):
             shown[name] = ""  # a date input cannot show what is not a date
-
-    return AuditFilters(**values), errors, shown, choices
 
 
 def _page(args, errors: dict) -> int | None:
@@ -451,42 +464,42 @@ def _csv_cell(value) -> str:
 def export_csv():
     """The filtered view (every page) as CSV, UTF-8 with a BOM so Excel reads Chinese."""
     filters, errors, shown, _choices = read_filters(request.args, current_user)
-    begin_write(db.session)
-    audit.record("audit.export", target_type="audit_log", after={"format": "csv", "filters": active_args(shown, errors)})
+    record_audit_export(active_args(shown, errors))
     db.session.commit()
-    header = [_("Time (Asia/Shanghai)"), _("Person"), _("E-mail"), _("Action"), _("Action code"), _("Record type"),
-              _("Record number"), _("Building"), _("Before"), _("After")]
     query = audit_records(current_user, filters, limit=None).execution_options(yield_per=500)
     buildings = {row.id: localized(row, "name").text for row in db.session.execute(buildings_by_id(None))}
-
-    def rows():
-        out = io.StringIO()
-        writer = csv.writer(out)
-
-        def flush() -> str:
-            text = out.getvalue()
-            out.seek(0)
-            out.truncate()
-            return text
-
-        writer.writerow(header)
-        yield "\ufeff" + flush()
-        for entry in db.session.scalars(query):
-            actor = entry.actor
-            writer.writerow([_csv_cell(v) for v in (
-                aware(entry.created_at).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
-                (actor.name if actor else _("system")), (actor.email if actor else ""),
-                action_label(entry.action), entry.action, target_label(entry.target_type) if entry.target_type else "",
-                entry.target_id or "", buildings.get(entry.building_id, ""),
-                json.dumps(entry.before, ensure_ascii=False) if entry.before is not None else "",
-                json.dumps(entry.after, ensure_ascii=False) if entry.after is not None else "",
-            )])
-            if out.tell() > 32_000:
-                yield flush()
-        yield flush()
-
     stamp = datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M")
-    response = Response(stream_with_context(rows()), mimetype="text/csv")
+    response = Response(stream_with_context(_csv_lines(query, buildings)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f"attachment; filename=audit-log-{stamp}.csv"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _csv_lines(query, buildings: dict):
+    """The export's text in pieces of about 32 kB: a BOM and the header, then a line a record."""
+    header = [_("Time (Asia/Shanghai)"), _("Person"), _("E-mail"), _("Action"), _("Action code"), _("Record type"),
+              _("Record number"), _("Building"), _("Before"), _("After")]
+    out = io.StringIO()
+    writer = csv.writer(out)
+
+    def flush() -> str:
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return text
+
+    writer.writerow(header)
+    yield "\ufeff" + flush()
+    for entry in db.session.scalars(query):
+        actor = entry.actor
+        writer.writerow([_csv_cell(v) for v in (
+            aware(entry.created_at).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+            (actor.name if actor else _("system")), (actor.email if actor else ""),
+            action_label(entry.action), entry.action, target_label(entry.target_type) if entry.target_type else "",
+            entry.target_id or "", buildings.get(entry.building_id, ""),
+            json.dumps(entry.before, ensure_ascii=False) if entry.before is not None else "",
+            json.dumps(entry.after, ensure_ascii=False) if entry.after is not None else "",
+        )])
+        if out.tell() > 32_000:
+            yield flush()
+    yield flush()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,7 +30,6 @@ from ..auth.queries import (
 )
 from ..auth.services import (
     TOKEN_HOURS,
-    UserError,
     deactivate_user,
     invite_user,
     reactivate_user,
@@ -38,9 +37,9 @@ from ..auth.services import (
     update_user,
 )
 from ..core.forms import choices
+from ..core.handlers import Done, invalid, submit
 from ..core.i18n import current_lang
 from ..core.inputs import page_arg
-from ..core.mail import deliver_after_commit
 from ..core.rendering import render
 from ..extensions import db
 from ..org.models import COUNCIL_ROLES
@@ -178,20 +177,18 @@ def new():
         form.email.errors = [*form.email.errors, _("An account with this e-mail address already exists.")]
         return _form_page("council/users/new.html", form, buildings, status=422)
     chosen, department = _scope_from(form)
-    try:
-        user = invite_user(form.email.data, form.role.data, name=form.name.data, buildings=chosen, department=department,
-                           locale=form.locale.data, actor=current_user)
-        db.session.commit()
-    except UserError as exc:
-        # Scope rules are checked by the form; what is left here is an address taken
-        # by someone else a moment ago.
-        db.session.rollback()
-        form.email.errors = [*form.email.errors, str(exc)]
-        return _form_page("council/users/new.html", form, buildings, status=422)
-    deliver_after_commit()
-    flash(_("Invitation sent to %(email)s. The link works for %(hours)d hours.", email=user.email,
-            hours=TOKEN_HOURS["invite"]), "success")
-    return redirect(url_for("users.edit", user_id=user.id), code=303)
+    # Scope rules are checked by the form; a refusal left here is an address taken by
+    # someone else a moment ago (shown on the e-mail field).
+    return submit(
+        form,
+        valid=True,
+        page=lambda: _form_page("council/users/new.html", form, buildings),
+        field=form.email,
+        act=lambda: invite_user(form.email.data, form.role.data, name=form.name.data, buildings=chosen, department=department,
+                                locale=form.locale.data, actor=current_user),
+        done=lambda user: Done(_("Invitation sent to %(email)s. The link works for %(hours)d hours.", email=user.email,
+                                 hours=TOKEN_HOURS["invite"]), url_for("users.edit", user_id=user.id)),
+    )
 
 
 def _load(user_id: int) -> User:
@@ -236,19 +233,17 @@ def edit(user_id: int):
     if not form.validate():
         return _edit_page(user, form, status=422)
     chosen, department = _scope_from(form)
-    try:
-        update_user(user, role=form.role.data, name=form.name.data, buildings=chosen, department=department,
-                    actor=current_user)
-        db.session.commit()
-    except UserError as exc:
-        # The scope rules are the form's; what is left is the last administrator.
-        db.session.rollback()
-        form.role.errors = [*form.role.errors, str(exc)]
-        return _edit_page(user, form, status=422)
-    flash(_("Saved."), "success")
-    if not can("users.manage"):  # an administrator who made themselves something else
-        return redirect(url_for("council.dashboard"), code=303)
-    return redirect(url_for("users.edit", user_id=user.id), code=303)
+    # The scope rules are the form's; a refusal left is the last administrator's (on the role).
+    return submit(
+        form,
+        valid=True,
+        page=lambda: _edit_page(user, form),
+        field=form.role,
+        act=lambda: update_user(user, role=form.role.data, name=form.name.data, buildings=chosen, department=department,
+                                actor=current_user),
+        # An administrator who made themselves something else goes to the dashboard.
+        done=lambda _done: Done(_("Saved."), url_for("users.edit", user_id=user.id) if can("users.manage") else url_for("council.dashboard")),
+    )
 
 
 # --- account actions (each a small POST form) ----------------------------------------------
@@ -261,16 +256,13 @@ def _action(user_id: int, do, message):
     user = _load(user_id)
     form = ActionForm()
     if not form.validate():
-        return _edit_page(user, status=422, action_error=_("The form expired. Please submit it again."))
-    try:
-        result = do(user)
-        db.session.commit()
-    except UserError as exc:
-        db.session.rollback()
-        return _edit_page(user, status=422, action_error=str(exc))
-    deliver_after_commit()
-    flash(message(user, result), "success")
-    return redirect(url_for("users.edit", user_id=user.id), code=303)
+        return invalid(_edit_page(user, action_error=_("The form expired. Please submit it again.")))
+    return submit(
+        valid=True,
+        act=lambda: do(user),
+        done=lambda result: Done(message(user, result), url_for("users.edit", user_id=user.id)),
+        refused=lambda message: _edit_page(user, action_error=message),
+    )
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from ..core import uploads
 from ..core.forms import choices
+from ..core.handlers import Done, submit
 from ..core.cache import cached, forget_after_commit, per_visitor, row_version, versions
 from ..core.i18n import current_lang
 from ..core.mail import deliver_after_commit
@@ -483,20 +484,25 @@ def info(tracking_no: str):
         stashed = _keep(form, owner, kept, [] if errors else files, removing)
         return _status_page(_load(tracking_no), status=status, info_form=form, stashed=stashed)
     stored = stash.take(kept) + [uploads.store(f) for f in files]
-    try:
+
+    def added():
         add_info(req, form.body.data, stored)
         if kept:
             stash.forget(kept)
-        db.session.commit()
-    except IntakeError as exc:
-        db.session.rollback()
-        for item in stored:
-            uploads.delete_stored(item.storage_name)
-        form.body.errors = [str(exc)]
-        return _status_page(req, status=422, info_form=form)
-    deliver_after_commit()
-    flash(_("Thank you: your information was added."), "success")
-    return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+
+    return submit(
+        form,
+        valid=True,
+        page=lambda: _status_page(req, info_form=form),
+        field=form.body,
+        act=added,
+        on_error=lambda: [uploads.delete_stored(item.storage_name) for item in stored],
+        done=lambda _done: Done(_("Thank you: your information was added."), _status_url(req)),
+    )
+
+
+def _status_url(req) -> str:
+    return url_for("intake.status", tracking_no=req.tracking_no)
 
 
 @bp.route("/requests/<tracking_no>/info/stashed", methods=["POST"])
@@ -511,35 +517,26 @@ def remove_stashed_info(tracking_no: str):
 def rate_request(tracking_no: str):
     req = _unlocked(tracking_no)
     form = RateForm()
-    if not form.validate():
-        return _status_page(req, status=422, rate_form=form)
-    try:
-        rate(req, int(form.rating.data), form.comment.data or "")
-        db.session.commit()
-    except IntakeError as exc:
-        db.session.rollback()
-        form.rating.errors = [str(exc)]
-        return _status_page(req, status=422, rate_form=form)
-    flash(_("Thank you for your rating."), "success")
-    return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+    return submit(
+        form,
+        page=lambda: _status_page(req, rate_form=form),
+        field=form.rating,
+        act=lambda: rate(req, int(form.rating.data), form.comment.data or ""),
+        done=lambda _done: Done(_("Thank you for your rating."), _status_url(req)),
+    )
 
 
 @bp.route("/requests/<tracking_no>/reopen", methods=["POST"])
 def reopen_request(tracking_no: str):
     req = _unlocked(tracking_no)
     form = ReopenForm()
-    if not form.validate():
-        return _status_page(req, status=422, reopen_form=form)
-    try:
-        reopen(req, form.reason.data)
-        db.session.commit()
-    except IntakeError as exc:
-        db.session.rollback()
-        form.reason.errors = [str(exc)]
-        return _status_page(req, status=422, reopen_form=form)
-    deliver_after_commit()
-    flash(_("Your request was reopened and sent back to the department."), "success")
-    return redirect(url_for("intake.status", tracking_no=tracking_no), code=303)
+    return submit(
+        form,
+        page=lambda: _status_page(req, reopen_form=form),
+        field=form.reason,
+        act=lambda: reopen(req, form.reason.data),
+        done=lambda _done: Done(_("Your request was reopened and sent back to the department."), _status_url(req)),
+    )
 
 
 @bp.route("/requests/<tracking_no>/files/<int:attachment_id>")

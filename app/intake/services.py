@@ -28,6 +28,7 @@ from ..core.sms import mobile_number, queue_sms, sms_enabled
 from ..core.timeutil import utcnow
 from ..core.uploads import StoredFile, delete_stored
 from ..core.workdays import SHANGHAI, calendar, due_date
+from ..core.errors import ServiceError
 from ..extensions import db
 from .forms import normalize_phone, normalize_text
 from .models import (
@@ -46,7 +47,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 DEFAULT_PROMISED_DAYS = 5  # "something else" requests, and services without a time limit
 
 
-class IntakeError(ValueError):
+class IntakeError(ServiceError):
     """A requester or staff action that cannot be done now (a translated message)."""
 
 

@@ -6,7 +6,7 @@ every form posts and comes back to the queue."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -15,13 +15,14 @@ from ..auth.permissions import permission_required, register, require
 from ..core import uploads
 from ..core.cache import versions
 from ..core.forms import choices
-from ..core.rendering import render, wants_fragment
+from ..core.handlers import Done, submit
+from ..core.rendering import render
 from ..extensions import db
 from .forms import ClaimForm, EditForm, FulfilForm, ProjectForm, RejectForm, ResourceForm
 from .models import PROGRESS, STATUSES, Resource, Wish
 from .queries import QUEUES, auto_hidden, buildings, managed_resources, moderation_queue, queue_counts, resources_for, wishes_by_ids
 from .services import (
-    BULK_ACTIONS, WallError, approve, bulk_moderate, claim, dismiss_reports, edit_text, fulfil, hide, make_project, mark_opened,
+    BULK_ACTIONS, approve, bulk_moderate, claim, dismiss_reports, edit_text, fulfil, hide, make_project, mark_opened,
     reject, save_resource,
 )
 
@@ -49,6 +50,10 @@ def _load(wish_id: int) -> Wish:
         abort(404)
     require("wall.moderate", wish)
     return wish
+
+
+def _wish_url(wish: Wish) -> str:
+    return url_for("wall_manage.wish_detail", wish_id=wish.id)
 
 
 def _queue_name() -> str:
@@ -85,41 +90,50 @@ def index():
     return _index_page(_queue_name(), request.args.get("building", "")[:80])
 
 
-def _done(wish: Wish, message: str):
-    """htmx: the wish's row re-rendered in place; otherwise back to the queue."""
-    db.session.commit()
+def _wall_changed() -> None:
+    """After a commit that changed what the public wall shows: its cached pages go."""
     versions.bump("wall")
-    if wants_fragment():
-        return render("wall/manage/_row.html", wish=wish, statuses=STATUSES, progress=PROGRESS, reject_form=RejectForm(formdata=None), done=message)
-    flash(message, "success")
-    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/") and not request.form.get("next", "").startswith("//") else url_for("wall_manage.index"), code=303)
+
+
+def _moderated(wish: Wish, act, message: str, form=None):
+    """One wish moderated from the queue: htmx gets the wish's row re-rendered in place;
+    otherwise the flash and back to the queue (or the page it was sent from)."""
+    return submit(
+        form,
+        page=lambda: abort(400),
+        act=act,
+        after_commit=(_wall_changed,),
+        done=lambda _done: Done(message, _back(), fragment=lambda done: render(
+            "wall/manage/_row.html", wish=wish, statuses=STATUSES, progress=PROGRESS, reject_form=RejectForm(formdata=None), done=done)),
+    )
+
+
+def _back() -> str:
+    """The ``next`` path the form came from (a path of this site only), else the queue."""
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else url_for("wall_manage.index")
 
 
 @bp.route("/<int:wish_id>/approve", methods=["POST"])
 @permission_required("wall.moderate")
 def approve_wish(wish_id: int):
     wish = _load(wish_id)
-    approve(wish, current_user)
-    return _done(wish, _("Approved: the wish is on the wall."))
+    return _moderated(wish, lambda: approve(wish, current_user), _("Approved: the wish is on the wall."))
 
 
 @bp.route("/<int:wish_id>/reject", methods=["POST"])
 @permission_required("wall.moderate")
 def reject_wish(wish_id: int):
     wish = _load(wish_id)
-    form = RejectForm()
-    if not form.validate():
-        abort(400)
-    reject(wish, current_user, form.reason.data or "")
-    return _done(wish, _("Rejected."))
+    form = RejectForm()  # invalid: 400 (the queue's reject form has no page of its own)
+    return _moderated(wish, lambda: reject(wish, current_user, form.reason.data or ""), _("Rejected."), form=form)
 
 
 @bp.route("/<int:wish_id>/hide", methods=["POST"])
 @permission_required("wall.moderate")
 def hide_wish(wish_id: int):
     wish = _load(wish_id)
-    hide(wish, current_user)
-    return _done(wish, _("Hidden from the wall."))
+    return _moderated(wish, lambda: hide(wish, current_user), _("Hidden from the wall."))
 
 
 @bp.route("/<int:wish_id>/dismiss", methods=["POST"])
@@ -129,8 +143,7 @@ def dismiss_wish_reports(wish_id: int):
     wish = _load(wish_id)
     if wish.status != "approved":
         abort(409)
-    dismiss_reports(wish, current_user)
-    return _done(wish, _("Reports dismissed: the wish stays on the wall."))
+    return _moderated(wish, lambda: dismiss_reports(wish, current_user), _("Reports dismissed: the wish stays on the wall."))
 
 
 # --- bulk actions: choose, confirm, act -------------------------------------------------------
@@ -177,14 +190,22 @@ def bulk():
         return render("wall/manage/bulk_confirm.html", "wall/manage/_bulk_confirm.html", wishes=wishes, action=action,
                       question=_bulk_question(action, len(wishes)), unopened=unopened, queue=queue, building=building,
                       statuses=STATUSES)
-    done, skipped = bulk_moderate(wishes, action, current_user)
-    db.session.commit()
-    versions.bump("wall")
-    flash(_("%(num)d wishes updated.", num=len(done)), "success")
-    if skipped:
-        flash(ngettext("%(num)d flagged wish must be opened and checked on its own before it is approved.",
-                       "%(num)d flagged wishes must be opened and checked one by one before they are approved.", len(skipped)), "warning")
-    return redirect(url_for("wall_manage.index", queue=queue, building=building or None), code=303)
+    return submit(
+        act=lambda: bulk_moderate(wishes, action, current_user),
+        after_commit=(_wall_changed,),
+        done=lambda outcome: Done(
+            _("%(num)d wishes updated.", num=len(outcome[0])),
+            url_for("wall_manage.index", queue=queue, building=building or None),
+            more=_skipped_warning(outcome[1]),
+        ),
+    )
+
+
+def _skipped_warning(skipped) -> tuple:
+    if not skipped:
+        return ()
+    return ((ngettext("%(num)d flagged wish must be opened and checked on its own before it is approved.",
+                      "%(num)d flagged wishes must be opened and checked one by one before they are approved.", len(skipped)), "warning"),)
 
 
 # --- one wish: edit, claim, fulfil, project ------------------------------------------------
@@ -226,13 +247,13 @@ def wish_detail(wish_id: int):
 def edit_wish(wish_id: int):
     wish = _load(wish_id)
     form = EditForm()
-    if not form.validate():
-        return _wish_page(wish, status=422, edit_form=form)
-    edit_text(wish, current_user, form.text.data)
-    db.session.commit()
-    versions.bump("wall")
-    flash(_("Text saved; the original is kept."), "success")
-    return redirect(url_for("wall_manage.wish_detail", wish_id=wish.id), code=303)
+    return submit(
+        form,
+        page=lambda: _wish_page(wish, edit_form=form),
+        act=lambda: edit_text(wish, current_user, form.text.data),
+        after_commit=(_wall_changed,),
+        done=lambda _done: Done(_("Text saved; the original is kept."), _wish_url(wish)),
+    )
 
 
 @bp.route("/<int:wish_id>/claim", methods=["POST"])
@@ -241,19 +262,20 @@ def claim_wish(wish_id: int):
     wish = _load(wish_id)
     form = ClaimForm()
     form.resource.choices = _resource_choices(wish)
-    if not form.validate():
-        return _wish_page(wish, status=422, claim_form=form)
-    resource = db.session.get(Resource, int(form.resource.data))
-    try:
+
+    def claimed():
+        resource = db.session.get(Resource, int(form.resource.data))
         claim(wish, resource, form.plan.data, form.target_on.data, current_user)
-    except WallError as exc:
-        db.session.rollback()
-        form.resource.errors = [str(exc)]
-        return _wish_page(wish, status=422, claim_form=form)
-    db.session.commit()
-    versions.bump("wall")
-    flash(_("Claimed by %(org)s.", org=resource.loc("org").text), "success")
-    return redirect(url_for("wall_manage.wish_detail", wish_id=wish.id), code=303)
+        return resource
+
+    return submit(
+        form,
+        page=lambda: _wish_page(wish, claim_form=form),
+        field=form.resource,
+        act=claimed,
+        after_commit=(_wall_changed,),
+        done=lambda resource: Done(_("Claimed by %(org)s.", org=resource.loc("org").text), _wish_url(wish)),
+    )
 
 
 @bp.route("/<int:wish_id>/fulfil", methods=["POST"])
@@ -276,20 +298,16 @@ def fulfil_wish(wish_id: int):
                 stored = None
                 form.photo.errors = [_("Please attach a photo (JPEG, PNG, GIF or WebP).")]
         valid = not form.photo.errors
-    if not valid:
-        return _wish_page(wish, status=422, fulfil_form=form)
-    try:
-        fulfil(wish, current_user, form.result.data, stored)
-    except WallError as exc:
-        db.session.rollback()
-        if stored is not None:
-            uploads.delete_stored(stored.storage_name)
-        form.result.errors = [str(exc)]
-        return _wish_page(wish, status=422, fulfil_form=form)
-    db.session.commit()
-    versions.bump("wall")
-    flash(_("Fulfilled: the wall now credits %(org)s.", org=wish.claim.resource.loc("org").text), "success")
-    return redirect(url_for("wall_manage.wish_detail", wish_id=wish.id), code=303)
+    return submit(
+        form,
+        valid=valid,
+        page=lambda: _wish_page(wish, fulfil_form=form),
+        field=form.result,
+        act=lambda: fulfil(wish, current_user, form.result.data, stored),
+        on_error=lambda: stored is not None and uploads.delete_stored(stored.storage_name),
+        after_commit=(_wall_changed,),
+        done=lambda _done: Done(_("Fulfilled: the wall now credits %(org)s.", org=wish.claim.resource.loc("org").text), _wish_url(wish)),
+    )
 
 
 @bp.route("/<int:wish_id>/project", methods=["POST"])
@@ -297,17 +315,13 @@ def fulfil_wish(wish_id: int):
 def project_from_wish(wish_id: int):
     wish = _load(wish_id)
     form = ProjectForm()
-    if not form.validate():
-        return _wish_page(wish, status=422, project_form=form)
-    try:
-        make_project(wish, current_user, form.title_zh.data, form.title_en.data or "")
-    except WallError as exc:
-        db.session.rollback()
-        form.title_zh.errors = [str(exc)]
-        return _wish_page(wish, status=422, project_form=form)
-    db.session.commit()
-    flash(_("Added to the building's project list."), "success")
-    return redirect(url_for("wall_manage.wish_detail", wish_id=wish.id), code=303)
+    return submit(
+        form,
+        page=lambda: _wish_page(wish, project_form=form),
+        field=form.title_zh,
+        act=lambda: make_project(wish, current_user, form.title_zh.data, form.title_en.data or ""),
+        done=lambda _done: Done(_("Added to the building's project list."), _wish_url(wish)),
+    )
 
 
 # --- resources (资源清单) -------------------------------------------------------------------
@@ -345,12 +359,16 @@ def resource_form(resource_id: int | None = None):
     if request.method == "GET":
         return render("wall/manage/resource.html", form=_resource_form(resource, formdata=False), resource=resource)
     form = _resource_form(resource)
-    if not form.validate():
-        return render("wall/manage/resource.html", form=form, resource=resource, status=422)
+    return submit(
+        form,
+        page=lambda: render("wall/manage/resource.html", form=form, resource=resource),
+        act=lambda: save_resource(resource, _resource_data(form), current_user),
+        done=lambda _done: Done(_("Resource saved."), url_for("wall_manage.resources")),
+    )
+
+
+def _resource_data(form: ResourceForm) -> dict:
     data = {k: (getattr(form, k).data or "").strip() for k in ("org_zh", "org_en", "offer_zh", "offer_en")}
     data["contact"] = (form.contact.data or "").strip() or None
     data["building_id"] = int(form.building.data) if form.building.data else None
-    save_resource(resource, data, current_user)
-    db.session.commit()
-    flash(_("Resource saved."), "success")
-    return redirect(url_for("wall_manage.resources"), code=303)
+    return data

@@ -26,13 +26,14 @@ from ..core import audit
 from ..core.db import upsert_insert
 from ..core.timeutil import utcnow
 from ..core.uploads import StoredFile
+from ..core.errors import ServiceError
 from ..extensions import db
 from .models import Claim, Project, Resource, Wish, WishNetworkTally, WishReport, WishReporter, WishSupport
 
 DEFAULT_WORDS_FILE = Path(__file__).with_name("sensitive-words.txt")
 
 
-class WallError(ValueError):
+class WallError(ServiceError):
     """An action that cannot be done in the wish's current state (translated message)."""
 
 

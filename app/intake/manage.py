@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -18,10 +18,11 @@ from werkzeug.datastructures import MultiDict
 from ..auth.permissions import STAFF_ROLES, can, permission_required, register, require
 from ..core.audit import has_contacts, mask_contacts
 from ..core.forms import choices
+from ..core.errors import ServiceError
+from ..core.handlers import Done, submit
 from ..core.i18n import current_lang
 from ..core.text import excerpt
 from ..core.inputs import MAX_PAGE as MAX_INPUT_PAGE, bounded_int, page_arg
-from ..core.mail import deliver_after_commit
 from ..core.rendering import render, wants_fragment
 from ..core.workdays import SHANGHAI
 from ..extensions import db
@@ -45,7 +46,6 @@ from .queries import (
 )
 from .routes import IMAGE_TYPES, _choices, _field_context, send_attachment
 from .services import (
-    IntakeError,
     add_cohandler,
     assign_department,
     change_stage,
@@ -202,12 +202,10 @@ def bulk_assign():
                             dept=department.loc("name").text)
         return render("intake/staff/bulk_confirm.html", "intake/staff/_bulk_confirm.html", reqs=reqs, department=department,
                       question=question, stages=STAGES, today=_today(), back=_back_to_queue())
-    for req in reqs:
-        assign_department(req, department, current_user)
-    db.session.commit()
-    deliver_after_commit()
-    flash(_("%(num)d requests assigned to %(dept)s.", num=len(reqs), dept=department.loc("name").text), "success")
-    return redirect(_back_to_queue(), code=303)
+    return submit(
+        act=lambda: [assign_department(req, department, current_user) for req in reqs],
+        done=lambda _done: Done(_("%(num)d requests assigned to %(dept)s.", num=len(reqs), dept=department.loc("name").text), _back_to_queue()),
+    )
 
 
 def _back_to_queue() -> str:
@@ -225,6 +223,10 @@ def _load(tracking_no: str, permission: str = "request.handle"):
         abort(404)
     require(permission, req)
     return req
+
+
+def _detail_url(req) -> str:
+    return url_for("intake_staff.detail", tracking_no=req.tracking_no)
 
 
 def _forms(req, **given):
@@ -306,24 +308,19 @@ def stage(tracking_no: str):
     req = _load(tracking_no)
     form = StageForm()
     form.stage.choices = choices([(s, STAGES[s]) for s in TRANSITIONS[req.stage]])
-    if not form.validate():
-        return _detail_page(req, status=422, partial="intake/staff/_stage.html", stage_form=form)
     before = req.stage
-    try:
-        change_stage(req, form.stage.data, current_user, form.note.data or "")
-        db.session.commit()
-    except IntakeError as exc:
-        db.session.rollback()
-        form.stage.errors = [str(exc)]
-        return _detail_page(req, status=422, partial="intake/staff/_stage.html", stage_form=form)
-    deliver_after_commit()
-    # What changed, old → new: in the stage box (htmx) or as the flash after the redirect.
-    message = _("Stage changed from “%(old)s” to “%(new)s”.", old=STAGES[before], new=STAGES[req.stage])
-    if wants_fragment():
-        # htmx: the stage box in place (a fresh, empty form) and the timeline out of band.
-        return _detail_page(req, partial="intake/staff/_stage.html", stage_form=StageForm(formdata=None), stage_done=message)
-    flash(message, "success")
-    return redirect(url_for("intake_staff.detail", tracking_no=req.tracking_no), code=303)
+    return submit(
+        form,
+        page=lambda: _detail_page(req, partial="intake/staff/_stage.html", stage_form=form),
+        act=lambda: change_stage(req, form.stage.data, current_user, form.note.data or ""),
+        # What changed, old → new: in the stage box (htmx: a fresh, empty form, and the
+        # timeline out of band) or as the flash after the redirect.
+        done=lambda _done: Done(
+            _("Stage changed from “%(old)s” to “%(new)s”.", old=STAGES[before], new=STAGES[req.stage]),
+            _detail_url(req),
+            fragment=lambda message: _detail_page(req, partial="intake/staff/_stage.html", stage_form=StageForm(formdata=None), stage_done=message),
+        ),
+    )
 
 
 @bp.route("/<tracking_no>/reply", methods=["POST"])
@@ -337,55 +334,53 @@ def reply_to(tracking_no: str):
         # Without JavaScript the chosen canned reply is the message, in the reply language.
         chosen = canned[form.canned.data]
         form.body.data = chosen.body_en if req.reply_lang == "en" and chosen.body_en else chosen.body_zh
-    if not form.validate():
-        return _detail_page(req, status=422, reply_form=form)
-    reply(req, current_user, form.body.data, public=form.visibility.data == "public")
-    db.session.commit()
-    deliver_after_commit()
-    flash(_("Reply sent.") if form.visibility.data == "public" else _("Internal note saved."), "success")
-    return redirect(url_for("intake_staff.detail", tracking_no=tracking_no), code=303)
+    return submit(
+        form,
+        page=lambda: _detail_page(req, reply_form=form),
+        act=lambda: reply(req, current_user, form.body.data, public=form.visibility.data == "public"),
+        done=lambda _done: Done(_("Reply sent.") if form.visibility.data == "public" else _("Internal note saved."), _detail_url(req)),
+    )
 
 
 @bp.route("/<tracking_no>/transfer", methods=["POST"])
 @permission_required("request.handle")
 def transfer_to(tracking_no: str):
+    return _to_department(
+        tracking_no, TransferForm, "transfer_form",
+        lambda req, department, form: transfer(req, department, form.reason.data, current_user),
+        lambda department: _("Transferred to %(dept)s.", dept=department.loc("name").text),
+    )
+
+
+def _to_department(tracking_no: str, form_class, form_key: str, service, message):
+    """A department chosen for the request (transfer, co-handling): ``service(req,
+    department, form)`` then ``message(department)``; refusals on the department field."""
     req = _load(tracking_no, "request.route")
-    form = TransferForm()
+    form = form_class()
     form.department.choices = _department_choices(exclude=req.department_id)
-    if not form.validate():
-        return _detail_page(req, status=422, transfer_form=form)
-    department = db.session.get(Department, int(form.department.data))
-    try:
-        transfer(req, department, form.reason.data, current_user)
-        db.session.commit()
-    except IntakeError as exc:
-        db.session.rollback()
-        form.department.errors = [str(exc)]
-        return _detail_page(req, status=422, transfer_form=form)
-    deliver_after_commit()
-    flash(_("Transferred to %(dept)s.", dept=department.loc("name").text), "success")
-    return redirect(url_for("intake_staff.detail", tracking_no=tracking_no), code=303)
+
+    def act():
+        department = db.session.get(Department, int(form.department.data))  # one of the choices
+        service(req, department, form)
+        return department
+
+    return submit(
+        form,
+        page=lambda: _detail_page(req, **{form_key: form}),
+        field=form.department,
+        act=act,
+        done=lambda department: Done(message(department), _detail_url(req)),
+    )
 
 
 @bp.route("/<tracking_no>/cohandler", methods=["POST"])
 @permission_required("request.handle")
 def cohandler(tracking_no: str):
-    req = _load(tracking_no, "request.route")
-    form = CohandlerForm()
-    form.department.choices = _department_choices(exclude=req.department_id)
-    if not form.validate():
-        return _detail_page(req, status=422, cohandler_form=form)
-    department = db.session.get(Department, int(form.department.data))
-    try:
-        add_cohandler(req, department, current_user)
-        db.session.commit()
-    except IntakeError as exc:
-        db.session.rollback()
-        form.department.errors = [str(exc)]
-        return _detail_page(req, status=422, cohandler_form=form)
-    deliver_after_commit()
-    flash(_("%(dept)s now co-handles this request.", dept=department.loc("name").text), "success")
-    return redirect(url_for("intake_staff.detail", tracking_no=tracking_no), code=303)
+    return _to_department(
+        tracking_no, CohandlerForm, "cohandler_form",
+        lambda req, department, _form: add_cohandler(req, department, current_user),
+        lambda department: _("%(dept)s now co-handles this request.", dept=department.loc("name").text),
+    )
 
 
 @bp.route("/<tracking_no>/duplicate", methods=["POST"])
@@ -393,33 +388,32 @@ def cohandler(tracking_no: str):
 def duplicate(tracking_no: str):
     req = _load(tracking_no, "request.route")
     form = DuplicateForm()
-    if not form.validate():
-        return _detail_page(req, status=422, duplicate_form=form)
-    number = form.other.data.strip().upper()
-    original = db.session.scalar(by_tracking_no(number)) if TRACKING_NO.match(number) else None
-    if original is None or not in_scope(current_user, original):
-        form.other.errors = [_("No request with this tracking number in your queue.")]
-        return _detail_page(req, status=422, duplicate_form=form)
-    try:
+
+    def merge():
+        number = form.other.data.strip().upper()
+        original = db.session.scalar(by_tracking_no(number)) if TRACKING_NO.match(number) else None
+        if original is None or not in_scope(current_user, original):
+            raise ServiceError(_("No request with this tracking number in your queue."))
         mark_duplicate(req, original, current_user)
-        db.session.commit()
-    except IntakeError as exc:
-        db.session.rollback()
-        form.other.errors = [str(exc)]
-        return _detail_page(req, status=422, duplicate_form=form)
-    deliver_after_commit()
-    flash(_("Merged into %(no)s.", no=original.tracking_no), "success")
-    return redirect(url_for("intake_staff.detail", tracking_no=tracking_no), code=303)
+        return original
+
+    return submit(
+        form,
+        page=lambda: _detail_page(req, duplicate_form=form),
+        act=merge,
+        done=lambda original: Done(_("Merged into %(no)s.", no=original.tracking_no), _detail_url(req)),
+    )
 
 
 @bp.route("/<tracking_no>/reveal", methods=["POST"])
 @permission_required("request.handle")
 def reveal(tracking_no: str):
     req = _load(tracking_no)
-    reveal_contact(req, current_user)
-    db.session.commit()
-    # htmx swaps the contact box and, out of band, the timeline with its free text whole.
-    return _detail_page(req, partial="intake/staff/_contact.html", revealed=True, oob_timeline=wants_fragment())
+    return submit(
+        act=lambda: reveal_contact(req, current_user),
+        # htmx swaps the contact box and, out of band, the timeline with its free text whole.
+        done=lambda _done: _detail_page(req, partial="intake/staff/_contact.html", revealed=True, oob_timeline=wants_fragment()),
+    )
 
 
 @bp.route("/<tracking_no>/files/<int:attachment_id>")
