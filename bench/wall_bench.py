@@ -124,7 +124,7 @@ def _statements(app) -> dict[str, tuple[int, int, int, list[str]]]:
     """{page: (statements when built, statements when cached, cards shown, the statements)}."""
     from sqlalchemy import event
 
-    from app.core.cache import page_cache, versions
+    from app.core import cache as page_cache
     from app.extensions import db
 
     with app.app_context():
@@ -141,8 +141,8 @@ def _statements(app) -> dict[str, tuple[int, int, int, list[str]]]:
     event.listen(engine, "before_cursor_execute", listener)
     try:
         for label, (path, headers) in PAGES.items():
-            page_cache.clear()
-            versions.clear()
+            with app.app_context():
+                page_cache.clear()
             seen.clear()
             response = client.get(path, headers=headers)
             built, statements = len(seen), list(seen)

@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import escape
 
-from ..core.cache import cached, forget_after_commit, per_visitor, row_version
+from ..core.cache import Version, cached
 from ..core.i18n import current_lang
 from ..core.qr import qr_svg
 from ..core.rendering import render, wants_fragment
 from ..core.security import private_page
-from ..core.timeutil import utcnow
+from ..core.timeutil import aware, utcnow
 from ..core.workdays import SHANGHAI
 from ..extensions import db, limiter
 from ..intake.forms import mask_phone
@@ -26,10 +26,8 @@ from .charts import monthly_chart
 from .forms import RegistrationForm
 from .models import COUNCIL_ROLES, DECISION_STATUSES
 from .queries import (
-    BOARD_TABLES,
     Rates,
     all_events,
-    boards_version,
     building_by_slug,
     decisions,
     event_in,
@@ -40,6 +38,7 @@ from .queries import (
     figures_by_building,
     fulfilled_wishes,
     monthly,
+    next_event_moment,
     open_needs,
     projects,
     request_figures,
@@ -50,19 +49,20 @@ from .queries import (
 from .services import RegistrationError, cancel, register, token_hash
 
 bp = Blueprint("boards", __name__, url_prefix="/<lang:lang_code>/boards")
-forget_after_commit("boards", BOARD_TABLES)
 
 
-def page_version() -> tuple:
-    """The page-cache version of the boards pages and the home page (``app/core/routes.py``).
+def page_version(vary: str = "") -> Version:
+    """How the boards pages and the home page (``app/core/routes.py``) are cached: in the
+    ``boards`` namespace (any committed write to a table they show makes them stale,
+    app/core/cache.py), per Shanghai day (the board's 12-month chart ends with the current
+    month), and until the next event moment (``next_event_moment``)."""
+    return Version("boards", vary=f"{datetime.now(SHANGHAI).date().isoformat()}|{vary}", fresh_until=_next_moment, clock=lambda: utcnow())
 
-    * ``boards_version()``: one statement, read at most every 2 s per process; a commit in
-      this process that writes to a table the pages show forgets it at once (see
-      ``forget_after_commit`` in app/core/cache.py).  It holds the wall's own version (newest wish edit and
-      the wish count), so a home page or board never shows an older wall than /wall/.
-    * today's Shanghai date: the board's 12-month chart ends with the current month.
-    (The cache key holds the scheme and host: these pages carry absolute URLs.)"""
-    return row_version("boards", lambda: boards_version(utcnow())), datetime.now(SHANGHAI).date().isoformat()
+
+def _next_moment():
+    now = utcnow()
+    moments = [aware(m) for m in db.session.execute(next_event_moment(now)).one() if m is not None]
+    return min(moments) if moments else None
 
 
 @bp.route("/")
@@ -160,8 +160,8 @@ def _event(building, event_id: int):
 
 @bp.route("/<slug>/events/<int:event_id>", methods=["GET", "POST"])
 def event(slug: str, event_id: int):
-    if request.method != "POST":  # GET (cached for anonymous visitors) and HEAD
-        return cached("boards.event", page_version(), lambda: _event_page(slug, event_id))
+    if request.method != "POST":  # GET and HEAD
+        return _event_page(slug, event_id)
     return _register(slug, event_id)
 
 
@@ -179,9 +179,6 @@ def _register(slug: str, event_id: int):
             db.session.rollback()
             form.phone.errors = [str(exc)]
         else:
-            # The commit forgets the memoised boards version in this process
-            # (forget_after_commit, app/core/cache.py), so the event page this person opens next
-            # shows the seat just taken.
             db.session.commit()
             # Post/Redirect/Get: a reload shows the confirmation again, not a second attempt.
             session["registered"] = {"event": item.id, "token": done.cancel_token}
@@ -190,18 +187,13 @@ def _register(slug: str, event_id: int):
 
 
 def _event_page(slug: str, event_id: int):
-    """The event page or (htmx, ``?part=seats``) its seats.  What it shows besides the
-    event — registration open, closed or not yet, full — depends on the time: the cache
-    version counts the event moments that have passed (``boards_version``).  Nothing else
-    per visitor is rendered for an anonymous visitor: the form's only hidden field is the
-    CSRF token (a placeholder while the page is built for the cache, filled per visitor on
-    the way out); the name is prefilled, and the phone hint differs, only for a signed-in
-    person, whose pages are never cached."""
+    """The event page or (htmx, ``?part=seats``) its seats; never cached (it has the
+    registration form)."""
     building = _building(slug)
     item = _event(building, event_id)
     if wants_fragment() and request.args.get("part") == "seats":
         return render("boards/_seats.html", event=item)  # no form: the poll sets no cookie
-    form = RegistrationForm()  # its CSRF field renders page_csrf_token() (app.core.forms.Form)
+    form = RegistrationForm()  # its CSRF field renders csrf_token() (app.core.forms.Form)
     if current_user.is_authenticated and not form.name.data:
         form.name.data = current_user.name
     return render("boards/event.html", building=building, event=item, form=form, now=utcnow())
@@ -310,11 +302,10 @@ def feed(slug: str):
 
 @bp.route("/<slug>/screen")
 def screen(slug: str):
-    """Lobby-screen mode: large type, refreshed by htmx polling.  The page comes from the
-    cache but its "Updated <time>" is every answer's own (``per_visitor``), so a screen
-    whose figures did not change still shows that its last poll worked (the figures are
-    those of the cache version, read at most 2 s ago)."""
-    return cached("boards.screen", page_version(), lambda: _screen(slug))
+    """Lobby-screen mode: large type, refreshed by htmx polling.  Its "Updated <time>"
+    shows that the last poll worked, so a cached screen holds for its second only (every
+    screen polling that second gets the same page)."""
+    return cached("boards.screen", page_version(vary=str(int(utcnow().timestamp()))), lambda: _screen(slug))
 
 
 def _updated_now() -> str:
@@ -339,7 +330,7 @@ def _screen(slug: str):
         "fulfilled": db.session.scalars(fulfilled_wishes(building.id, limit=3)).unique().all(),
         "board_qr": qr_svg(url_for("boards.board", slug=slug, _external=True), _("QR code of this building's board")),
         "intake_qr": qr_svg(url_for("intake.new_request", building=slug, _external=True), _("QR code of the request form")),
-        "updated": per_visitor("SCREEN-UPDATED", _updated_now),
+        "updated": _updated_now(),
     }
     return render("boards/screen.html", "boards/_screen.html", **context)
 

@@ -39,10 +39,8 @@ def site_identity() -> dict:
 
 @bp.route("/<lang:lang_code>/")
 def home():
-    """Page-cached for anonymous visitors.  Its figures (buildings, councils, seats,
-    departments, requests, fulfilled wishes) all come from tables in the boards' cache
-    version, which also holds the wall's own version columns (see
-    ``app.boards.routes.page_version``)."""
+    """Page-cached for anonymous visitors with the boards (``app.boards.routes.page_version``:
+    any committed write to a table a public page shows makes it stale)."""
     from ..boards.routes import page_version
 
     return cached("core.home", page_version(), _home)
@@ -61,14 +59,14 @@ def _home():
 def privacy():
     """The full personal-information notice: what is collected, who sees it, what is
     public and when (the rule of ``app.intake.queries.publicly_listed``), how long."""
-    return cached("core.privacy", 1, lambda: render("core/privacy.html", retention_days=current_app.config["RETENTION_DAYS"]))
+    return render("core/privacy.html", retention_days=current_app.config["RETENTION_DAYS"])
 
 
 @bp.route("/<lang:lang_code>/accessibility")
 def accessibility():
     """The accessibility statement: the standard aimed at, how it is tested, what is known
     not to meet it and how to report a problem."""
-    return cached("core.accessibility", 1, lambda: render("core/accessibility.html", reviewed=STATEMENT_REVIEWED))
+    return render("core/accessibility.html", reviewed=STATEMENT_REVIEWED)
 
 
 @bp.route("/healthz")

@@ -13,7 +13,6 @@ from flask_login import current_user
 
 from ..auth.permissions import permission_required, register, require
 from ..core import uploads
-from ..core.cache import versions
 from ..core.forms import choices
 from ..core.rendering import render, wants_fragment
 from ..extensions import db
@@ -88,7 +87,6 @@ def index():
 def _done(wish: Wish, message: str):
     """htmx: the wish's row re-rendered in place; otherwise back to the queue."""
     db.session.commit()
-    versions.bump("wall")
     if wants_fragment():
         return render("wall/manage/_row.html", wish=wish, statuses=STATUSES, progress=PROGRESS, reject_form=RejectForm(formdata=None), done=message)
     flash(message, "success")
@@ -179,7 +177,6 @@ def bulk():
                       statuses=STATUSES)
     done, skipped = bulk_moderate(wishes, action, current_user)
     db.session.commit()
-    versions.bump("wall")
     flash(_("%(num)d wishes updated.", num=len(done)), "success")
     if skipped:
         flash(ngettext("%(num)d flagged wish must be opened and checked on its own before it is approved.",
@@ -230,7 +227,6 @@ def edit_wish(wish_id: int):
         return _wish_page(wish, status=422, edit_form=form)
     edit_text(wish, current_user, form.text.data)
     db.session.commit()
-    versions.bump("wall")
     flash(_("Text saved; the original is kept."), "success")
     return redirect(url_for("wall_manage.wish_detail", wish_id=wish.id), code=303)
 
@@ -251,7 +247,6 @@ def claim_wish(wish_id: int):
         form.resource.errors = [str(exc)]
         return _wish_page(wish, status=422, claim_form=form)
     db.session.commit()
-    versions.bump("wall")
     flash(_("Claimed by %(org)s.", org=resource.loc("org").text), "success")
     return redirect(url_for("wall_manage.wish_detail", wish_id=wish.id), code=303)
 
@@ -287,7 +282,6 @@ def fulfil_wish(wish_id: int):
         form.result.errors = [str(exc)]
         return _wish_page(wish, status=422, fulfil_form=form)
     db.session.commit()
-    versions.bump("wall")
     flash(_("Fulfilled: the wall now credits %(org)s.", org=wish.claim.resource.loc("org").text), "success")
     return redirect(url_for("wall_manage.wish_detail", wish_id=wish.id), code=303)
 
