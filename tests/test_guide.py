@@ -240,6 +240,21 @@ def test_cached_pages_are_shared_but_csrf_tokens_are_not(app, client, guide):
     assert "<html" not in fragment and "地下车库<mark>停车</mark>月卡办理" in fragment
 
 
+def test_a_cached_guide_page_is_built_again_right_after_a_commit_that_changes_it(app, client, guide):
+    from app.guide.models import GuideEntry
+
+    url = "/en/guide/parking-pass"
+    client.get(url)
+    assert _count_queries(app, app.test_client(), url) == 0  # from the cache
+    with app.app_context():
+        entry = db.session.scalar(sa.select(GuideEntry).where(GuideEntry.slug == "parking-pass"))
+        entry.title_en = "Parking pass, renamed"
+        db.session.flush()
+        assert "renamed" not in app.test_client().get(url).get_data(as_text=True)  # not committed yet
+        db.session.commit()
+    assert "Parking pass, renamed" in app.test_client().get(url).get_data(as_text=True)
+
+
 def test_reading_the_guide_starts_no_session(app, guide, auth):
     """The guide has no form: an anonymous reader gets no CSRF token, hence no session
     cookie (only the remembered language); signed-in staff have the token of their
