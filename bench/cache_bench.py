@@ -151,7 +151,11 @@ def main() -> None:
             results.setdefault("bare", {})["on" if cache else "off"] = _wrk(base, ["/bare"], args.seconds, False, folder)
         finally:
             server.terminate()
-            server.wait(timeout=10)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
     where = "PostgreSQL" if args.postgres else "SQLite"
     store = "Redis" if args.redis else "in-process"
