@@ -25,7 +25,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -34,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.boards_bench import _drain  # noqa: E402
-from bench.guide_bench import QUERIES, _free_port, _fresh_postgres, seeded_app  # noqa: E402
+from bench.guide_bench import QUERIES, _fresh_postgres, seeded_app  # noqa: E402
+from bench.wall_bench import _start_server  # noqa: E402
 
 LUA = """
 local paths = {}
@@ -75,26 +75,12 @@ def _paths(app) -> dict[str, list[str]]:
 
 
 def _server(url: str, instance: Path, cache: bool, redis_url: str, log: Path):
-    port = _free_port()
-    env = dict(os.environ, DATABASE_URL=url, LOUSHI_INSTANCE=str(instance), LOUSHI_ENV="development", RATELIMIT_ENABLED="false",
-               PAGE_CACHE_ENABLED="true" if cache else "false")
-    env.pop("REDIS_URL", None)
+    """gunicorn as wall_bench starts it, with the cache in ``redis_url`` (or in process)."""
+    os.environ.pop("REDIS_URL", None)
     if redis_url:
-        env["REDIS_URL"] = redis_url
-    server = subprocess.Popen(  # noqa: S603 - our own app on loopback
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "bench.wsgi_bench:app"],
-        env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
-    )
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/bare", timeout=1).close()  # noqa: S310 - loopback
-            return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            if server.poll() is not None or time.time() > deadline:
-                server.kill()
-                raise RuntimeError(f"gunicorn did not start; see {log}") from None
-            time.sleep(0.3)
+        os.environ["REDIS_URL"] = redis_url
+    server, port = _start_server(url, instance, cache, log)
+    return server, f"http://127.0.0.1:{port}"
 
 
 def _wrk(base: str, paths: list[str], seconds: float, hx: bool, folder: Path) -> float:
