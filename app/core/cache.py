@@ -77,11 +77,10 @@ class Version:
 
 
 def init_app(app: Flask) -> None:
-    enabled = app.config.get("PAGE_CACHE_ENABLED", True)
     config = {"CACHE_KEY_PREFIX": "loushi:page:", "CACHE_THRESHOLD": app.config.get("PAGE_CACHE_SIZE", 512)}
-    if not enabled:
-        config["CACHE_TYPE"] = "NullCache"
-    elif app.config.get("REDIS_URL"):
+    # PAGE_CACHE_ENABLED=false: no page is read or kept (``_cacheable_request``); the store
+    # stays in process memory and holds only the generations that commits draw.
+    if app.config.get("REDIS_URL") and app.config.get("PAGE_CACHE_ENABLED", True):
         config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=app.config["REDIS_URL"], CACHE_OPTIONS={"socket_timeout": 0.5},
                       CACHE_DEFAULT_TIMEOUT=app.config.get("PAGE_CACHE_SECONDS", 300))
     else:
