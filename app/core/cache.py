@@ -7,10 +7,9 @@ visitor in it), did not touch the session and was not marked private
 (``security.mark_private``).  Everything else is rendered as usual for every request: a
 signed-in person's pages, every form page, anything with a per-visitor value.
 
-Where.  In Redis with ``REDIS_URL`` (shared by all processes, entries live
-``PAGE_CACHE_SECONDS``), else in each process's memory (entries live
-``PAGE_CACHE_LOCAL_SECONDS``, 2 s by default: another process's change shows within that).
-A cache outage only costs speed.
+Where.  In Redis with ``REDIS_URL``, else in files in the instance folder
+(``instance/page-cache``); either way shared by all processes (of the host, for files), and
+entries live ``PAGE_CACHE_SECONDS`` (300).  A cache outage only costs speed.
 
 When it goes stale: one path, after the commit.  A listener on the database session notes
 which tables a transaction wrote (the unit of work's objects, and ``insert()``/``update()``/
@@ -34,6 +33,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask_caching import Cache
@@ -83,8 +83,13 @@ def init_app(app: Flask) -> None:
     if app.config.get("REDIS_URL") and app.config.get("PAGE_CACHE_ENABLED", True):
         config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=app.config["REDIS_URL"], CACHE_OPTIONS={"socket_timeout": 0.5},
                       CACHE_DEFAULT_TIMEOUT=app.config.get("PAGE_CACHE_SECONDS", 300))
+    elif app.config.get("PAGE_CACHE_ENABLED", True):
+        # Files in the instance folder: shared by every process of this host, so a commit's new
+        # generation is seen by all of them at once, as with Redis.
+        config.update(CACHE_TYPE="FileSystemCache", CACHE_DIR=str(Path(app.instance_path) / "page-cache"),
+                      CACHE_DEFAULT_TIMEOUT=app.config.get("PAGE_CACHE_SECONDS", 300))
     else:
-        config.update(CACHE_TYPE="SimpleCache", CACHE_DEFAULT_TIMEOUT=app.config.get("PAGE_CACHE_LOCAL_SECONDS", 2))
+        config.update(CACHE_TYPE="SimpleCache", CACHE_DEFAULT_TIMEOUT=2)
     page_store.init_app(app, config=config)
     _listen()
 
