@@ -75,12 +75,9 @@ def create_app(config=None) -> Flask:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
 
-    from .core.cache import page_cache, page_csrf_token
-    from .core.sessions import CookieSessionInterface, csrf_token
+    from .core import cache as page_cache
 
-    app.session_interface = CookieSessionInterface()
     page_cache.init_app(app)
-    app.jinja_env.globals.update(page_csrf_token=page_csrf_token, csrf_token=csrf_token)
     from .core.timeutil import aware, format_when, format_until, machine_time
 
     app.jinja_env.filters["aware"] = aware

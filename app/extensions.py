@@ -13,6 +13,8 @@ from htmx_flask import Htmx
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .core.db import Session as DbSession
+
 # Deterministic constraint names, so migrations are the same on SQLite and PostgreSQL
 # and batch (SQLite ALTER) migrations can find constraints by name.
 NAMING_CONVENTION = {
@@ -33,7 +35,7 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": DbSession})  # SQLite write transactions: app/core/db.py
 def _include_object(*args) -> bool:
     from .core.db import include_object
 

@@ -196,12 +196,12 @@ def statements(app) -> Iterator[list]:
         event.remove(engine, "after_cursor_execute", after)
 
 
-def clear_page_cache() -> None:
-    """Page cache and cache versions cleared, so that the next view really builds its page."""
-    from app.core.cache import page_cache, versions
+def clear_page_cache(app) -> None:
+    """Every cached page forgotten, so that the next view really builds its page."""
+    from app.core import cache
 
-    page_cache.clear()
-    versions.clear()
+    with app.app_context():
+        cache.clear()
 
 
 def summary(sql: str) -> str:

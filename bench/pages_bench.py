@@ -19,7 +19,7 @@ one pending wish whose author's page (/zh/wall/mine/<token>) is measured.
    --seconds.  A round measures /bare, then --group URLs, then /bare again, … ; each URL's
    ratio is its req/s ÷ the mean of the /bare runs just before and after its group, so a
    noisy neighbour hits both sides of a ratio.  Figures are medians over --rounds.
-   wrk sends no cookies: every full page carries a CSRF token (body data-hx-headers), so a
+   wrk sends no cookies: every page with a form carries a CSRF token, so a
    cookieless request starts a new session each time and gets a Set-Cookie.  URLs whose
    first view sets a cookie are measured a second time with the cookies of that first view
    (a returning browser), unless --no-cookies-variant.  After each run the requests wrk
@@ -58,7 +58,7 @@ from bench.wall_bench import _insert_wishes  # noqa: E402  (the wall's data, as 
 HX = {"HX-Request": "true"}
 BOARD_SLUG = "shanghai-tower"
 PAGE_TARGET, PARTIAL_TARGET = 0.60, 0.80
-TOKEN_IN_HEADERS = re.compile(r'"X-CSRFToken":\s*"([^"]+)"')
+TOKEN_IN_HEADERS = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')  # a form's token
 
 
 @dataclass
@@ -165,7 +165,7 @@ def _urls(t: dict) -> list[Url]:
 def _statements(app, urls: list[Url]) -> dict[str, dict]:
     client = app.test_client()
     form = client.get("/zh/requests/new").get_data(as_text=True)
-    token = TOKEN_IN_HEADERS.search(form).group(1)
+    token = next(t for t in TOKEN_IN_HEADERS.search(form).groups() if t)
 
     def call(u: Url):
         headers = dict(u.headers)
@@ -179,7 +179,7 @@ def _statements(app, urls: list[Url]) -> dict[str, dict]:
     out = {}
     with statements(app) as seen:
         for u in urls:
-            clear_page_cache()
+            clear_page_cache(app)
             seen.clear()
             response = call(u)
             built = len(seen)
@@ -198,11 +198,11 @@ def _profile(app, urls: list[Url], key: str) -> str:
     u = next(u for u in urls if u.key == key)
     client = app.test_client()
     client.get(u.path, headers=u.headers)
-    clear_page_cache()
+    clear_page_cache(app)
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(20):
-        clear_page_cache()
+        clear_page_cache(app)
         client.get(u.path, headers=u.headers)
     profiler.disable()
     text = io.StringIO()
@@ -221,7 +221,7 @@ def _plan(base: str, urls: list[Url], cookies_variant: bool) -> list[tuple[Url, 
     """(url, variant, headers) to measure: every URL as wrk sends it (no cookies), and again
     with a first view's cookies when that view set one; the POST partial only with them."""
     form_status, form_cookie, form = _first_view(base, Url("f", "f", "page", "/zh/requests/new"))
-    token = TOKEN_IN_HEADERS.search(form).group(1)
+    token = next(t for t in TOKEN_IN_HEADERS.search(form).groups() if t)
     plan = []
     for u in urls:
         if u.method == "POST":

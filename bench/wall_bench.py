@@ -109,7 +109,7 @@ def _statements(app) -> dict[str, tuple[int, int, int, list[str]]]:
     result = {}
     with statements(app) as seen:
         for label, (path, headers) in PAGES.items():
-            clear_page_cache()
+            clear_page_cache(app)
             seen.clear()
             response = client.get(path, headers=headers)
             built, run = len(seen), [s[0] for s in seen]

@@ -49,21 +49,21 @@ def _wipe(application) -> None:
                 conn.execute(table.delete())
 
 
-def _forget_caches() -> None:
-    from app.core.cache import page_cache, versions
+def _forget_caches(application) -> None:
+    from app.core import cache
 
-    page_cache.clear()
-    versions.clear()
+    with application.app_context():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)
 def _clean(app):
     limiter.reset()
-    _forget_caches()
+    _forget_caches(app)
     yield
     _wipe(app)
     limiter.reset()
-    _forget_caches()
+    _forget_caches(app)
 
 
 @pytest.fixture

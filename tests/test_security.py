@@ -81,7 +81,6 @@ def test_every_post_route_rejects_a_missing_csrf_token(app, client, demo, auth):
 def test_csrf_token_in_htmx_header_is_accepted(client, demo):
     page = client.get("/zh/login")
     token = csrf_from(page.get_data(as_text=True))
-    assert f'hx-headers=\'{{"X-CSRFToken": "{token}"}}\'' in page.get_data(as_text=True)
     response = client.post(
         "/zh/login",
         data={"email": "admin@example.com", "password": DEMO_PASSWORD},

@@ -208,21 +208,18 @@ def test_the_requesters_unlocked_page_is_private_no_store(app, client, demo):
 def test_the_page_cache_never_keeps_a_private_page(app):
     from flask import Response
 
-    from app.core.cache import cached, page_cache
+    from app.core.cache import Version, cached
     from app.core.security import mark_private
-
-    page_cache.clear()
 
     def build():
         mark_private()  # found out while building: this page shows someone's data
         return Response("王小明 13812345678", content_type="text/html; charset=utf-8")
 
     with app.test_request_context("/zh/somewhere"):
-        first = cached("test.private", 1, build)
+        first = cached("test.private", Version("guide"), build)
         assert first.get_data(as_text=True) == "王小明 13812345678"
-    assert len(page_cache._local) == 0
     with app.test_request_context("/zh/somewhere"):
-        second = cached("test.private", 1, lambda: Response("someone else", content_type="text/html"))
+        second = cached("test.private", Version("guide"), lambda: Response("someone else", content_type="text/html"))
         assert second.get_data(as_text=True) == "someone else"
 
 

@@ -13,7 +13,6 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core import audit
-from ..core.cache import cached
 from ..core.logsafe import pseudonym
 from ..core.mail import deliver_after_commit
 from ..core.rendering import render
@@ -76,7 +75,7 @@ def complete_sign_in(user: User, remember: bool, next_url: str | None, *, two_st
 
 
 def _blank_login():
-    form = LoginForm()  # made while the page renders for the cache: its CSRF field holds the placeholder
+    form = LoginForm()
     form.next.data = safe_next(request.args.get("next")) or ""
     return render("auth/login.html", form=form)
 
@@ -85,8 +84,8 @@ def _blank_login():
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("council.dashboard"), code=303)
-    if request.method != "POST":  # GET, HEAD: the same page for everybody but the CSRF token
-        return cached("auth.login", 1, _blank_login)
+    if request.method != "POST":  # GET, HEAD
+        return _blank_login()
     return _sign_in()
 
 

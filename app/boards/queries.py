@@ -242,61 +242,21 @@ def notices(building_id: int, limit: int = 20) -> sa.Select:
     return sa.select(Notice).where(Notice.building_id == building_id).order_by(Notice.published_at.desc()).limit(limit)
 
 
-# --- the page-cache version of the public boards pages and the home page ----------------------
-
-# Every table whose rows a boards page or the home page shows (directly or through a
-# relationship: a wish's claim and its resource, a request's guide entry, a building's street
-# and council).  A commit that wrote to one of them forgets the memoised version at once in
-# this process (``forget_after_commit`` in app/core/cache.py, set up in routes.py).
-BOARD_TABLES = frozenset({
-    "service_request", "wish", "wish_claim", "resource", "project", "event", "registration", "decision", "notice",
-    "council_member", "council", "building", "street", "department", "guide_entry",
-})
+# --- how long a built boards page (or the home page) holds --------------------------------
 
 
-def boards_version(now) -> sa.Select:
-    """One statement whose row changes whenever anything a public boards page or the home
-    page shows changes (page-cache version; ``now`` is the current UTC time).
+def next_event_moment(now) -> sa.Select:
+    """The next event start, end, registration opening or closing after ``now``: the
+    "upcoming" lists, "registration closed / opens on …" and "full" change at those
+    moments without any row changing, so a cached page holds until then (app/core/cache.py;
+    writes make it stale at once).  NULL when no such moment is ahead."""
+    from .models import Event
 
-    * tables with an ``updated_at`` kept on every write: its maximum, and the row count
-      (a deletion, or a row written with an old ``updated_at``, still changes the count);
-    * rows without ``updated_at`` (roster seats, resources, buildings, councils, streets):
-      their count and highest id, plus the newest audit-log id — every staff edit of them is
-      audited in the same transaction, so an edit in another process changes the version too;
-    * time: how many event start / end / registration-open / registration-close moments have
-      passed (the "upcoming" lists, "registration closed / opens on …" and "full" on the
-      event page change at those moments, not at a change of any row).  The caller adds
-      today's Shanghai date (the 12-month chart moves with the month).
-    Everything is an aggregate over a primary key or an indexed column, except the event
-    moments (a scan of the small event table)."""
-    from ..core.models import AuditLog
-    from ..guide.models import GuideEntry
-    from ..org.models import CouncilMember, Department
-    from .models import Decision, Event, Notice
+    def first(column):
+        return sa.select(sa.func.min(column)).where(column > now).scalar_subquery()
 
-    def one(*columns):
-        return sa.select(*columns).scalar_subquery()
-
-    def count(model):
-        return sa.select(sa.func.count()).select_from(model).scalar_subquery()
-
-    def stamp(model):
-        return one(sa.func.max(model.updated_at)), count(model)
-
-    def ids(model):
-        return count(model), one(sa.func.max(model.id))
-
-    passed = sa.select(
-        sa.func.count().filter(Event.starts_at <= now)
-        + sa.func.count().filter(Event.ends_at < now)
-        + sa.func.count().filter(Event.registration_opens_at <= now)
-        + sa.func.count().filter(Event.registration_closes_at < now)
-    ).scalar_subquery()
-    return sa.select(
-        *stamp(ServiceRequest), *stamp(Wish), *ids(Claim), *stamp(Event), passed, *stamp(Decision), *stamp(Notice),
-        *stamp(Project), *ids(CouncilMember), *ids(Resource), *ids(Council), *ids(Building), *ids(Street),
-        *ids(Department), one(sa.func.max(GuideEntry.updated_at)), one(sa.func.max(AuditLog.id)),
-    )
+    return sa.select(first(Event.starts_at), first(Event.ends_at), first(Event.registration_opens_at),
+                     first(Event.registration_closes_at))
 
 
 def waitlist_position(registration) -> sa.Select:

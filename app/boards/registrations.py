@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
-from ..core.cache import cached
 from ..core.handlers import Done, submit
 from ..core.rendering import render, wants_fragment
 from ..core.security import private_page
@@ -17,14 +16,14 @@ from ..extensions import db, limiter
 from ..intake.forms import mask_phone
 from .forms import RegistrationForm
 from .queries import registration_by_token, waitlist_position
-from .routes import bp, building_or_404, event_or_404, page_version
+from .routes import bp, building_or_404, event_or_404
 from .services import cancel, register
 
 
 @bp.route("/<slug>/events/<int:event_id>", methods=["GET", "POST"])
 def event(slug: str, event_id: int):
-    if request.method != "POST":  # GET (cached for anonymous visitors) and HEAD
-        return cached("boards.event", page_version(), lambda: _event_page(slug, event_id))
+    if request.method != "POST":  # GET and HEAD
+        return _event_page(slug, event_id)
     return _register(slug, event_id)
 
 
@@ -37,10 +36,7 @@ def _register(slug: str, event_id: int):
     user = current_user if current_user.is_authenticated else None
 
     def registered(done):
-        # The commit forgot the memoised boards version in this process
-        # (forget_after_commit, app/core/cache.py), so the event page this person opens next
-        # shows the seat just taken.  Post/Redirect/Get: a reload shows the confirmation
-        # again, not a second attempt.
+        # Post/Redirect/Get: a reload shows the confirmation again, not a second attempt.
         session["registered"] = {"event": item.id, "token": done.cancel_token}
         return Done(None, url_for("boards.registered", slug=slug, event_id=item.id))
 
@@ -54,18 +50,13 @@ def _register(slug: str, event_id: int):
 
 
 def _event_page(slug: str, event_id: int):
-    """The event page or (htmx, ``?part=seats``) its seats.  What it shows besides the
-    event — registration open, closed or not yet, full — depends on the time: the cache
-    version counts the event moments that have passed (``boards_version``).  Nothing else
-    per visitor is rendered for an anonymous visitor: the form's only hidden field is the
-    CSRF token (a placeholder while the page is built for the cache, filled per visitor on
-    the way out); the name is prefilled, and the phone hint differs, only for a signed-in
-    person, whose pages are never cached."""
+    """The event page or (htmx, ``?part=seats``) its seats; never cached (it has the
+    registration form)."""
     building = building_or_404(slug)
     item = event_or_404(building, event_id)
     if wants_fragment() and request.args.get("part") == "seats":
         return render("boards/_seats.html", event=item)  # no form: the poll sets no cookie
-    form = RegistrationForm()  # its CSRF field renders page_csrf_token() (app.core.forms.Form)
+    form = RegistrationForm()  # its CSRF field renders csrf_token() (app.core.forms.Form)
     if current_user.is_authenticated and not form.name.data:
         form.name.data = current_user.name
     return render("boards/event.html", building=building, event=item, form=form, now=utcnow())

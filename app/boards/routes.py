@@ -13,11 +13,11 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from markupsafe import escape
 
-from ..core.cache import cached, forget_after_commit, per_visitor, row_version
+from ..core.cache import Version, cached
 from ..core.i18n import current_lang
 from ..core.qr import qr_svg
 from ..core.rendering import render
-from ..core.timeutil import utcnow
+from ..core.timeutil import aware, utcnow
 from ..core.workdays import SHANGHAI
 from ..extensions import db
 from ..intake.models import STAGES
@@ -25,9 +25,7 @@ from ..org.models import COUNCIL_ROLES
 from .charts import monthly_chart
 from .models import DECISION_STATUSES
 from .queries import (
-    BOARD_TABLES,
     Rates,
-    boards_version,
     building_by_slug,
     decisions,
     event_in,
@@ -37,6 +35,7 @@ from .queries import (
     figures_by_building,
     fulfilled_wishes,
     monthly,
+    next_event_moment,
     open_needs,
     projects,
     request_figures,
@@ -46,19 +45,20 @@ from .queries import (
 )
 
 bp = Blueprint("boards", __name__, url_prefix="/<lang:lang_code>/boards")
-forget_after_commit("boards", BOARD_TABLES)
 
 
-def page_version() -> tuple:
-    """The page-cache version of the boards pages and the home page (``app/core/routes.py``).
+def page_version(vary: str = "") -> Version:
+    """How the boards pages and the home page (``app/core/routes.py``) are cached: in the
+    ``boards`` namespace (any committed write to a table they show makes them stale,
+    app/core/cache.py), per Shanghai day (the board's 12-month chart ends with the current
+    month), and until the next event moment (``next_event_moment``)."""
+    return Version("boards", vary=f"{datetime.now(SHANGHAI).date().isoformat()}|{vary}", fresh_until=_next_moment, clock=lambda: utcnow())
 
-    * ``boards_version()``: one statement, read at most every 2 s per process; a commit in
-      this process that writes to a table the pages show forgets it at once (see
-      ``forget_after_commit`` in app/core/cache.py).  It holds the wall's own version (newest wish edit and
-      the wish count), so a home page or board never shows an older wall than /wall/.
-    * today's Shanghai date: the board's 12-month chart ends with the current month.
-    (The cache key holds the scheme and host: these pages carry absolute URLs.)"""
-    return row_version("boards", lambda: boards_version(utcnow())), datetime.now(SHANGHAI).date().isoformat()
+
+def _next_moment():
+    now = utcnow()
+    moments = [aware(m) for m in db.session.execute(next_event_moment(now)).one() if m is not None]
+    return min(moments) if moments else None
 
 
 @bp.route("/")
@@ -156,11 +156,10 @@ def event_or_404(building, event_id: int):
 
 @bp.route("/<slug>/screen")
 def screen(slug: str):
-    """Lobby-screen mode: large type, refreshed by htmx polling.  The page comes from the
-    cache but its "Updated <time>" is every answer's own (``per_visitor``), so a screen
-    whose figures did not change still shows that its last poll worked (the figures are
-    those of the cache version, read at most 2 s ago)."""
-    return cached("boards.screen", page_version(), lambda: _screen(slug))
+    """Lobby-screen mode: large type, refreshed by htmx polling.  Its "Updated <time>"
+    shows that the last poll worked, so a cached screen holds for its second only (every
+    screen polling that second gets the same page)."""
+    return cached("boards.screen", page_version(vary=str(int(utcnow().timestamp()))), lambda: _screen(slug))
 
 
 def _updated_now() -> str:
@@ -185,7 +184,7 @@ def _screen(slug: str):
         "fulfilled": db.session.scalars(fulfilled_wishes(building.id, limit=3)).unique().all(),
         "board_qr": qr_svg(url_for("boards.board", slug=slug, _external=True), _("QR code of this building's board")),
         "intake_qr": qr_svg(url_for("intake.new_request", building=slug, _external=True), _("QR code of the request form")),
-        "updated": per_visitor("SCREEN-UPDATED", _updated_now),
+        "updated": _updated_now(),
     }
     return render("boards/screen.html", "boards/_screen.html", **context)
 

@@ -1,139 +1,185 @@
-"""A page cache for public pages that many people read and staff rarely change (the guide).
+"""The page cache: whole public pages that anonymous visitors only read (the guide, the
+boards, the lobby screen, the home page), kept by Flask-Caching.
 
-Only anonymous GETs without pending flash messages are cached.  The key holds the URL,
-the language, fragment-or-page and a *version* the caller reads from the database (for
-the guide: the newest ``updated_at``), so an edit makes old entries unreachable at once in
-every process.  Entries live in Redis when ``REDIS_URL`` is set (shared by all processes),
-else in a small in-process LRU.  The per-visitor CSRF token (and any other per-visitor
-value, see ``per_visitor``) is rendered as a placeholder and filled in on the way out, so a
-cached page never carries someone else's token.
+What is cached.  A GET by an anonymous visitor without pending flash messages, whose page
+came out as a 200 while building it did not make a CSRF token (no form, so nothing of this
+visitor in it), did not touch the session and was not marked private
+(``security.mark_private``).  Everything else is rendered as usual for every request: a
+signed-in person's pages, every form page, anything with a per-visitor value.
 
-Never a page that shows personal data (``security.mark_private``): checked before the
-page is built and again after, since a view may find out while building it."""
+Where.  In Redis with ``REDIS_URL``, else in files in the instance folder
+(``instance/page-cache``); either way shared by all processes (of the host, for files), and
+entries live ``PAGE_CACHE_SECONDS`` (300).  A cache outage only costs speed.
+
+When it goes stale: one path, after the commit.  A listener on the database session notes
+which tables a transaction wrote (the unit of work's objects, and ``insert()``/``update()``/
+``delete()`` run through the session; a raw SQL write counts as every table), and after
+the commit gives each namespace whose tables were written a new generation; the generation
+is part of every key, so the old entries are never read again, in any process that shares
+the store.  Nothing in a handler bumps anything.  Namespaces (``WATCHED``): ``guide`` (its
+entries, their search documents and revisions, the departments) and ``boards`` (every
+table but those no public page shows: a board and the home page show nearly everything).
+
+Time also changes a page: ``Version.vary`` goes into the key (the boards add today's
+date, the screen its second), and ``Version.fresh_until`` (asked when the page is built)
+says until when the built page holds (the next event start, end or registration moment)."""
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from collections import OrderedDict
-from typing import Callable
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask_caching import Cache
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.sql.elements import TextClause
 
 from .i18n import current_lang
 from .rendering import wants_fragment
-from .sessions import csrf_token
+from .timeutil import utcnow
 
-CSRF_PLACEHOLDER = "LOUSHI-CSRF-PLACEHOLDER-7f3a"
+log = logging.getLogger(__name__)
 
+page_store = Cache()
 
-class PageCache:
-    # Pages are kept as the UTF-8 bytes that are sent: encoding a page again for every
-    # answer cost more than the rest of a hit.
-    def __init__(self) -> None:
-        self._local: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-        self._redis = None
-        self.size = 512
-        self.ttl = 300
-
-    def init_app(self, app: Flask) -> None:
-        self.size = app.config.get("PAGE_CACHE_SIZE", 512)
-        self.ttl = app.config.get("PAGE_CACHE_SECONDS", 300)
-        self._local.clear()
-        self._redis = None
-        if app.config.get("PAGE_CACHE_ENABLED", True) and app.config.get("REDIS_URL"):
-            import redis
-
-            self._redis = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=0.5)
-        app.extensions["page_cache"] = self
-
-    def get(self, key: str) -> bytes | None:
-        if self._redis is not None:
-            try:
-                return self._redis.get(key)
-            except Exception:  # noqa: BLE001 - a cache outage only costs speed
-                return None
-        with self._lock:
-            value = self._local.get(key)
-            if value is not None:
-                self._local.move_to_end(key)
-            return value
-
-    def set(self, key: str, value: bytes) -> None:
-        if self._redis is not None:
-            try:
-                self._redis.set(key, value, ex=self.ttl)
-            except Exception:  # noqa: BLE001
-                pass
-            return
-        with self._lock:
-            self._local[key] = value
-            self._local.move_to_end(key)
-            while len(self._local) > self.size:
-                self._local.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._local.clear()
+# Which committed writes make a namespace's pages stale: a set of table names, or None
+# for "any table but UNSHOWN".
+WATCHED: dict[str, frozenset[str] | None] = {
+    "guide": frozenset({"guide_entry", "guide_search_doc", "guide_revision", "department"}),
+    "boards": None,
+}
+# Tables no cached page shows (writes to them alone leave every page as it is).
+UNSHOWN = frozenset({
+    "outbox_mail", "audit_log", "rate_limit_counter", "stashed_upload", "account_token", "recovery_code", "api_key",
+    "tracking_counter", "canned_reply", "wish_network_tally", "wish_reporter",
+})
+ANY_TABLE = "*"
+_WRITTEN = "loushi_tables_written"
+_GENERATION_SECONDS = 86_400  # a generation that is lost (evicted) only costs misses: a new one is drawn
+_WRITE_SQL = re.compile(r"^\s*(insert|update|delete|replace|merge)\b", re.IGNORECASE)
 
 
-page_cache = PageCache()
+@dataclass(frozen=True)
+class Version:
+    """What a cached page depends on besides its URL, language and namespace."""
+
+    namespace: str
+    vary: str = ""  # more key (today's date, …)
+    fresh_until: Callable[[], datetime | None] | None = None  # asked once, when the page is built
+    clock: Callable[[], datetime] = field(default=utcnow)  # compared with ``fresh_until``'s answer on a hit
 
 
-def page_csrf_token() -> str:
-    """``csrf_token()`` for templates: a placeholder while a cacheable page renders.
-
-    A cacheable *fragment* (htmx swaps it into a page already shown) carries no token at
-    all: htmx sends the page's own token with every request it makes (``data-hx-headers``
-    on ``<body>``, which Flask-WTF reads as ``X-CSRFToken`` when a form field is empty), so
-    a fragment never needs a session.  Only forms that htmx submits can be in one."""
-    if g.get("rendering_for_cache"):
-        return "" if wants_fragment() else CSRF_PLACEHOLDER
-    return csrf_token()
-
-
-# Other values a page must carry fresh for every visitor (a form's one-time key, a signed
-# time stamp): placeholder -> how to make the value.  Registered by ``per_visitor``.
-_FILLERS: dict[str, Callable[[], str]] = {}
-
-
-def per_visitor(name: str, make: Callable[[], str]) -> str:
-    """``make()``, or while a cacheable page renders, a placeholder that every answer
-    from the cache replaces with a fresh ``make()``.  The value goes into the HTML as it
-    is: ``make()`` returns HTML-safe text (``Markup`` when it could contain ``<&"'``)."""
-    if not g.get("rendering_for_cache"):
-        return make()
-    placeholder = f"LOUSHI-{name}-PLACEHOLDER-7f3a"
-    _FILLERS.setdefault(placeholder, make)
-    return placeholder
+def init_app(app: Flask) -> None:
+    config = {"CACHE_KEY_PREFIX": "loushi:page:", "CACHE_THRESHOLD": app.config.get("PAGE_CACHE_SIZE", 512)}
+    # PAGE_CACHE_ENABLED=false: no page is read or kept (``_cacheable_request``); the store
+    # stays in process memory and holds only the generations that commits draw.
+    if app.config.get("REDIS_URL") and app.config.get("PAGE_CACHE_ENABLED", True):
+        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=app.config["REDIS_URL"], CACHE_OPTIONS={"socket_timeout": 0.5},
+                      CACHE_DEFAULT_TIMEOUT=app.config.get("PAGE_CACHE_SECONDS", 300))
+    elif app.config.get("PAGE_CACHE_ENABLED", True):
+        # Files in the instance folder: shared by every process of this host, so a commit's new
+        # generation is seen by all of them at once, as with Redis.
+        config.update(CACHE_TYPE="FileSystemCache", CACHE_DIR=str(Path(app.instance_path) / "page-cache"),
+                      CACHE_DEFAULT_TIMEOUT=app.config.get("PAGE_CACHE_SECONDS", 300))
+    else:
+        config.update(CACHE_TYPE="SimpleCache", CACHE_DEFAULT_TIMEOUT=2)
+    page_store.init_app(app, config=config)
+    _listen()
 
 
-def _fill_bytes(html: bytes) -> bytes:
-    if _CSRF_BYTES in html:  # fragments carry no token: no session work for them
-        html = html.replace(_CSRF_BYTES, csrf_token().encode("ascii"))
-    for placeholder, make in _FILLERS.items():
-        marker = placeholder.encode("ascii")
-        if marker in html:
-            html = html.replace(marker, str(make()).encode("utf-8"))
-    return html
+def clear() -> None:
+    """Forget every cached page of the current app (tests, benchmarks)."""
+    try:
+        page_store.clear()
+    except Exception:  # noqa: BLE001 - a cache outage only costs speed
+        log.warning("page cache: clear failed", exc_info=True)
 
 
-_CSRF_BYTES = CSRF_PLACEHOLDER.encode("ascii")
+# --- invalidation: after the commit, from what the transaction wrote ---------------------
+
+
+def _listen() -> None:
+    from ..extensions import db
+
+    if event.contains(db.session, "after_commit", _after_commit):
+        return
+    event.listen(db.session, "after_flush", _note_flush)
+    event.listen(db.session, "do_orm_execute", _note_statement)
+    event.listen(db.session, "after_commit", _after_commit)
+
+
+def _written(session) -> set[str]:
+    return session.info.setdefault(_WRITTEN, set())
+
+
+def _note_flush(session, _flush_context) -> None:
+    from sqlalchemy import inspect
+
+    tables = _written(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        tables.update(table.name for table in inspect(obj).mapper.tables)
+
+
+def _note_statement(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        _written(state.session).add(getattr(table, "name", None) or ANY_TABLE)
+    elif isinstance(state.statement, TextClause) and _WRITE_SQL.match(state.statement.text):
+        _written(state.session).add(ANY_TABLE)
+
+
+def _after_commit(session) -> None:
+    tables = session.info.pop(_WRITTEN, None)
+    if not tables or not has_app_context() or "cache" not in current_app.extensions:
+        return
+    for namespace in stale_namespaces(tables):
+        bump(namespace)
+
+
+def stale_namespaces(tables: set[str]) -> list[str]:
+    """The namespaces whose pages a commit that wrote ``tables`` makes stale."""
+    shown = set(tables) - UNSHOWN
+    return [name for name, watched in WATCHED.items()
+            if shown and (ANY_TABLE in shown or watched is None or watched & shown)]
+
+
+def bump(namespace: str) -> None:
+    """A new generation for ``namespace``: its cached pages are never read again."""
+    try:
+        page_store.set(f"gen:{namespace}", secrets.token_hex(8), timeout=_GENERATION_SECONDS)
+    except Exception:  # noqa: BLE001
+        log.warning("page cache: could not start a new generation of %s", namespace, exc_info=True)
+        clear()
+
+
+def _generation(namespace: str) -> str:
+    key = f"gen:{namespace}"
+    value = page_store.get(key)
+    if value is None:
+        page_store.add(key, secrets.token_hex(8), timeout=_GENERATION_SECONDS)
+        value = page_store.get(key)
+    return value
+
+
+# --- serving ------------------------------------------------------------------------------
 
 
 def _signed_in() -> bool:
     """Whether someone is signed in, without loading the user when nobody can be: no user
-    id in the session and no remember-me cookie means anonymous (what Flask-Login would
-    conclude after the same two look-ups)."""
+    id in the session and no remember-me cookie means anonymous."""
     if "_user_id" not in session and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies:
         return False
     return current_user.is_authenticated
 
 
-def _cacheable() -> bool:
+def _cacheable_request() -> bool:
     return (
         current_app.config.get("PAGE_CACHE_ENABLED", True)
         and request.method == "GET"
@@ -143,132 +189,52 @@ def _cacheable() -> bool:
     )
 
 
-def _key(name: str, version) -> str:
+def _storable(response: Response) -> bool:
+    """A page built for this visitor that holds nothing of theirs."""
+    field_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return (
+        response.status_code == 200
+        and not response.direct_passthrough
+        and not response.is_streamed
+        and not g.get("private_page")
+        and field_name not in g  # a form's CSRF token was made: per visitor
+        and not session.modified
+    )
+
+
+def _key(name: str, version: Version, generation: str) -> str:
     # The host is part of the key: pages carry absolute URLs (hreflang links, QR codes),
     # so a request with a forged Host header must not shape the page others are served.
-    # Read from the WSGI environ: what request.host_url and request.full_path are made of.
     environ = request.environ
     raw = (
-        f"{name}|{version}|{current_lang()}|{int(wants_fragment())}|{environ['wsgi.url_scheme']}|"
+        f"{name}|{version.vary}|{current_lang()}|{int(wants_fragment())}|{environ['wsgi.url_scheme']}|"
         f"{request.host}|{environ.get('SCRIPT_NAME', '')}|{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
     )
-    return "loushi:page:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"{version.namespace}:{generation}:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-class Versions:
-    """Cache versions read from the database, remembered for ``ttl`` seconds per process,
-    so a cache hit costs no query.  ``bump`` forgets a version at once in this process
-    (the one that made the edit); other processes see the edit within ``ttl`` seconds."""
-
-    def __init__(self, ttl: float = 2.0) -> None:
-        self.ttl = ttl
-        self._seen: dict[str, tuple[float, object]] = {}
-
-    def get(self, name: str, read: Callable[[], object]):
-        now = time.monotonic()
-        hit = self._seen.get(name)
-        if hit is not None and now - hit[0] < self.ttl:
-            return hit[1]
-        value = read()
-        self._seen[name] = (now, value)
-        return value
-
-    def bump(self, name: str) -> None:
-        self._seen.pop(name, None)
-
-    def clear(self) -> None:
-        self._seen.clear()
-
-
-versions = Versions()
-
-
-def row_version(name: str, statement: Callable[[], object]) -> str:
-    """The memoised version ``name``: the one row that ``statement()`` selects, kept as
-    text.  It only goes into cache keys, and writing out a row of time stamps for every
-    answer cost more than the rest of the key."""
-    from ..extensions import db
-
-    return versions.get(name, lambda: repr(tuple(db.session.execute(statement()).one())))
-
-
-def forget_after_commit(name: str, tables: frozenset[str]) -> None:
-    """Forget the memoised version ``name`` in this process after every commit that wrote
-    to one of ``tables`` (through the unit of work or a bulk ``update()``/``delete()``).
-
-    Other processes see a change within ``versions``' 2 seconds, which is enough for
-    everyone else; this is for the person who made the change and is redirected to a page
-    showing it (Post/Redirect/Get).  Hooking the session's commit, rather than a call in
-    each service, covers every writer in every blueprint, and forgets only once the change
-    is committed (earlier, another thread could memoise the old version again)."""
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
-    flag = f"written:{name}"
-
-    def note_flush(session, _flush_context) -> None:
-        if any(getattr(obj, "__tablename__", None) in tables for obj in (*session.new, *session.dirty, *session.deleted)):
-            session.info[flag] = True
-
-    def note_bulk(state) -> None:
-        if state.is_update or state.is_delete or state.is_insert:
-            if getattr(getattr(state.statement, "table", None), "name", None) in tables:
-                state.session.info[flag] = True
-
-    def forget(session) -> None:
-        if session.info.pop(flag, False):
-            versions.bump(name)
-
-    if flag in _FORGETTING:
-        return
-    _FORGETTING[flag] = frozenset(tables)
-    event.listen(Session, "after_flush", note_flush)
-    event.listen(Session, "do_orm_execute", note_bulk)
-    event.listen(Session, "after_commit", forget)
-
-
-_FORGETTING: dict[str, frozenset[str]] = {}  # flag -> the tables it watches
-
-
-def wrote(session, *tables: str) -> None:
-    """Tell ``forget_after_commit`` of writes made with Core statements on the session's
-    connection (which its hooks do not see): the versions watching ``tables`` are
-    forgotten when the session commits."""
-    for flag, watched in _FORGETTING.items():
-        if watched.intersection(tables):
-            session.info[flag] = True
-
-
-def cached(name: str, version, build: Callable[[], Response]) -> Response:
-    """``build()``'s response, from the cache when this exact page was built before
-    for the same ``version``; only 200 responses are kept."""
-    if not _cacheable():
+def cached(name: str, version: Version, build: Callable[[], Response]) -> Response:
+    """``build()``'s response, or for an anonymous reader the same page built before (see
+    the module's docstring for what is kept and for how long)."""
+    if not _cacheable_request():
         return build()
-    key = _key(name, version)
-    html = page_cache.get(key)
-    status = 200
-    if html is None:
-        g.rendering_for_cache = True
+    try:
+        key = _key(name, version, _generation(version.namespace))
+        hit = page_store.get(key)
+    except Exception:  # noqa: BLE001 - a cache outage only costs speed
+        log.warning("page cache: read failed", exc_info=True)
+        return build()
+    if hit is not None:
+        until, body = hit
+        if until is None or version.clock() < until:
+            response = Response(body, 200, content_type="text/html; charset=utf-8")
+            response.headers["Vary"] = "HX-Request, Cookie"  # as render() would have set
+            return response
+    response = build()
+    if _storable(response):
+        until = version.fresh_until() if version.fresh_until is not None else None
         try:
-            built = build()
-        finally:
-            g.rendering_for_cache = False
-        if built.status_code != 200 or g.get("private_page"):
-            # A page that turned out to show personal data while it was built
-            # (``security.mark_private``) is sent to this visitor only, never kept.
-            return _fill(built)
-        html = built.get_data()
-        page_cache.set(key, html)
-    response = Response(_fill_bytes(html), status, content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "HX-Request, Cookie"  # as render() would have set, and the session
-    return response
-
-
-def _fill(response: Response) -> Response:
-    if response.direct_passthrough or response.is_streamed:
-        return response
-    body = response.get_data()
-    filled = _fill_bytes(body)
-    if filled is not body:
-        response.set_data(filled)
+            page_store.set(key, (until, response.get_data()))
+        except Exception:  # noqa: BLE001
+            log.warning("page cache: write failed", exc_info=True)
     return response

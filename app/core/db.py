@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import threading
-from typing import TYPE_CHECKING
 
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-
-if TYPE_CHECKING:
-    from sqlalchemy import TextClause
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -39,7 +34,7 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-_write_intent = threading.local()
+WRITES = "loushi_writes"  # session.info: this session's transactions begin as writes
 
 
 @event.listens_for(Engine, "begin")
@@ -48,41 +43,53 @@ def _sqlite_on_begin(connection) -> None:
     the write lock (busy timeout) instead of failing with "database is locked" when it
     first read and another writer committed meanwhile.  Reads use a plain BEGIN."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if getattr(_write_intent, "on", False) else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITES) else "BEGIN")
 
 
-def set_write_intent(on: bool) -> None:
-    """Mark the transactions this thread begins from now on as writing (see above)."""
-    _write_intent.on = on
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session.  Marked as writing (``begin_write``, and every POST), its
+    SQLite transactions begin IMMEDIATE (above): it takes its connections from the engine
+    with that execution option."""
+
+    def get_bind(self, *args, **kwargs):
+        bind = super().get_bind(*args, **kwargs)
+        if self.info.get(WRITES) and isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+            return _writing_engine(bind)
+        return bind
 
 
-def writing() -> bool:
-    """Whether this thread's transactions begin as writes (during a POST)."""
-    return getattr(_write_intent, "on", False)
+_WRITING_ENGINES: dict[int, tuple[Engine, Engine]] = {}  # id(engine) -> (engine, the same with WRITES)
+
+
+def _writing_engine(engine: Engine) -> Engine:
+    known = _WRITING_ENGINES.get(id(engine))
+    if known is None or known[0] is not engine:
+        known = _WRITING_ENGINES[id(engine)] = (engine, engine.execution_options(**{WRITES: True}))
+    return known[1]
+
+
+def writing(session) -> bool:
+    """Whether ``session``'s transactions begin as writes."""
+    return bool(session.info.get(WRITES))
 
 
 def begin_write(session) -> None:
-    """End the current (read) transaction and begin one that may write."""
+    """End the session's current (read) transaction; from now on its transactions begin as
+    writes (the session of a POST request is marked so from the start)."""
     session.commit()
-    previous = getattr(_write_intent, "on", False)
-    _write_intent.on = True
-    try:
-        session.connection()
-    finally:
-        _write_intent.on = previous
+    session.info[WRITES] = True
 
 
 def init_write_intent(app) -> None:
-    """Every POST request may write: its transactions begin IMMEDIATE on SQLite."""
+    """Every POST request may write: its session's transactions begin IMMEDIATE on SQLite."""
     from flask import request
+
+    from ..extensions import db
 
     @app.before_request
     def _mark():
-        set_write_intent(request.method == "POST")
-
-    @app.teardown_request
-    def _clear(_exc):
-        set_write_intent(False)
+        if request.method == "POST":
+            db.session.info[WRITES] = True
 
 
 def upsert_insert(session, model):
@@ -93,16 +100,3 @@ def upsert_insert(session, model):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(model)
-
-
-def typed_sql(sql: str, table) -> "TextClause":
-    """A hand-written statement whose ``:name`` parameters take the types of ``table``'s
-    columns of the same names (so dates are stored as SQLAlchemy stores them).
-
-    For the few hot writes whose SQLAlchemy constructs cannot be cached (INSERT … ON
-    CONFLICT is compiled anew on every execution, ~0.3 ms); a text statement is compiled
-    once.  Write only SQL that PostgreSQL and SQLite both take."""
-    from sqlalchemy import bindparam, text
-
-    names = dict.fromkeys(re.findall(r"(?<![:\w]):(\w+)", sql))
-    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in names if name in table.c))

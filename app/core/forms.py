@@ -9,7 +9,6 @@ from babel import support
 from flask import current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms import PasswordField, SelectChoice, StringField
 from wtforms.i18n import messages_path
 from wtforms.widgets import Select
@@ -20,20 +19,9 @@ def _wtforms_catalogue(locale: str) -> support.Translations:
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
-class _PageCacheCSRF(_FlaskFormCSRF):
-    """Flask-WTF's form CSRF, but the hidden field renders ``page_csrf_token()``: while a
-    page renders for the page cache, a placeholder that each answer fills with the
-    visitor's own token (app/core/cache.py)."""
-
-    def generate_csrf_token(self, csrf_token_field):
-        from .cache import page_csrf_token
-
-        return page_csrf_token()
-
-
 class Form(FlaskForm):
     """The base of every form: Flask-WTF with WTForms' own messages (“This field is
-    required.” …) in the page's language, and a CSRF field safe in cached pages.
+    required.” …) in the page's language.
     Flask-WTF reads WTForms' catalogue from disk for every request that builds a form;
     here it is read once per language and process.
 
@@ -44,8 +32,6 @@ class Form(FlaskForm):
     the public's text is, and no form can forget it."""
 
     class Meta(FlaskForm.Meta):
-        csrf_class = _PageCacheCSRF
-
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
             if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):

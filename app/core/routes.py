@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
 from ..extensions import db, limiter
-from .cache import cached
 from .rendering import render
 
 bp = Blueprint("core", __name__)
@@ -42,14 +41,14 @@ def site_identity() -> dict:
 def privacy():
     """The full personal-information notice: what is collected, who sees it, what is
     public and when (the rule of ``app.intake.queries.publicly_listed``), how long."""
-    return cached("core.privacy", 1, lambda: render("core/privacy.html", retention_days=current_app.config["RETENTION_DAYS"]))
+    return render("core/privacy.html", retention_days=current_app.config["RETENTION_DAYS"])
 
 
 @bp.route("/<lang:lang_code>/accessibility")
 def accessibility():
     """The accessibility statement: the standard aimed at, how it is tested, what is known
     not to meet it and how to report a problem."""
-    return cached("core.accessibility", 1, lambda: render("core/accessibility.html", reviewed=STATEMENT_REVIEWED))
+    return render("core/accessibility.html", reviewed=STATEMENT_REVIEWED)
 
 
 @bp.route("/healthz")

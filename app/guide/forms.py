@@ -26,6 +26,9 @@ from .models import AUDIENCES, CATEGORIES, EMERGENCY_KINDS, MATERIAL_FORMS, STAT
 class SearchForm(Form):
     """The guide's filter form: GET, no CSRF (it changes nothing)."""
 
+    class Meta:
+        csrf = False
+
     q = StringField(_l("Search the guide"), validators=[Optional(), Length(max=200)])
     dept = SelectField(_l("Department"), validators=[Optional()], validate_choice=False)
     category = SelectField(_l("Category"), validators=[Optional()], validate_choice=False)

@@ -254,11 +254,6 @@ def category_counts() -> sa.Select:
     )
 
 
-def guide_version() -> sa.Select:
-    """Changes whenever any entry is created, edited or changes status (page cache key)."""
-    return sa.select(sa.func.max(GuideEntry.updated_at))
-
-
 def entry_by_slug(slug: str, public: bool = True) -> sa.Select:
     stmt = sa.select(GuideEntry).where(GuideEntry.slug == slug)
     if public:

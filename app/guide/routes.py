@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from ..core.forms import choices
 from ..core.inputs import page_arg
-from ..core.cache import cached, versions
+from ..core.cache import Version, cached
 from ..core.qr import qr_svg
 from ..core.rendering import render, wants_fragment
 from ..extensions import db
@@ -15,15 +15,15 @@ from ..org.queries import all_departments
 from .forms import SearchForm
 from .models import AUDIENCES, CATEGORIES, CATEGORY_DESCRIPTIONS, MATERIAL_FORMS
 from . import queries
-from .queries import PAGE_SIZE, GuideFilters, entry_by_slug, guide_page, guide_version, related_entries
+from .queries import PAGE_SIZE, GuideFilters, entry_by_slug, guide_page, related_entries
 from .search import highlight_terms
 
 bp = Blueprint("guide", __name__, url_prefix="/<lang:lang_code>/guide")
 
 
-def _version():
-    """The guide's cache version (the newest edit), read at most every 2 s per process."""
-    return versions.get("guide", lambda: db.session.scalar(guide_version()))
+def _version() -> Version:
+    """The guide's pages are cached in the ``guide`` namespace (app/core/cache.py)."""
+    return Version("guide")
 
 
 def _filters() -> GuideFilters:

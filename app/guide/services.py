@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..core import audit
-from ..core.cache import versions
 from ..extensions import db
 from .models import GuideEntry, GuideRevision, GuideSearchDoc
 from .search import index_tokens, pinyin_tokens
@@ -87,9 +86,7 @@ def _search_text(entry: GuideEntry) -> tuple[str, str, str, str]:
 
 
 def reindex(entry: GuideEntry) -> None:
-    """Rewrite the entry's search document (the full-text index follows it), and let
-    this process's page cache see the new guide version at once."""
-    versions.bump("guide")
+    """Rewrite the entry's search document (the full-text index follows it)."""
     title, keywords, body, pinyin = _search_text(entry)
     doc = db.session.get(GuideSearchDoc, entry.id)
     if doc is None:

@@ -96,9 +96,9 @@ class ServiceRequest(db.Model):
     rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(sa.String(500))
     reopen_count: Mapped[int] = mapped_column(sa.Integer, default=0)
-    # When the new-request mails (receipt, department, building council) were queued.  A
-    # filing leaves it empty and renders no mail: the sender (``deliver_pending``) queues
-    # them, so a worker killed after the commit loses none (services.announce_pending).
+    # When the new-request mails (receipt, department, building council) were queued: in
+    # the filing's own transaction (services.submit_request).  Requests recorded without
+    # them are announced by the sender (services.announce_pending).
     announced_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     entry = relationship("GuideEntry", lazy="joined")

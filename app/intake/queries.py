@@ -24,12 +24,6 @@ def by_tracking_no(tracking_no: str) -> sa.Select:
     return sa.select(ServiceRequest).where(ServiceRequest.tracking_no == tracking_no)
 
 
-def requests_version() -> sa.Select:
-    """Changes whenever a request is filed, changed or removed (the locked status pages'
-    cache version): the number of requests and the newest change."""
-    return sa.select(sa.func.count(ServiceRequest.id), sa.func.max(ServiceRequest.updated_at))
-
-
 # --- what may be listed publicly -------------------------------------------------------
 #
 # One rule for every public page, feed, screen, poster, export and API that lists requests
@@ -92,20 +86,6 @@ def active_entry(slug: str) -> sa.Select:
 
 
 @cache
-def filing_targets() -> sa.Select:
-    """What a filing needs, in one row, for the parameters ``building`` and ``service``
-    (slugs): ``building_id``, and the active guide entry's ``entry_id``,
-    ``department_id`` and ``promised_days`` (NULL for "something else" or an entry gone
-    meanwhile); no row for an unknown building.  Built once: run it with
-    ``connection.execute(filing_targets(), {"building": …, "service": …})``."""
-    return (
-        sa.select(Building.id.label("building_id"), GuideEntry.id.label("entry_id"), GuideEntry.department_id, GuideEntry.promised_days)
-        .select_from(Building)
-        .outerjoin(GuideEntry, sa.and_(GuideEntry.slug == sa.bindparam("service"), GuideEntry.status == "active"))
-        .where(Building.slug == sa.bindparam("building"))
-    )
-
-
 def buildings() -> sa.Select:
     return sa.select(Building).order_by(Building.street_id, Building.slug)
 

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import time
 from functools import lru_cache
-from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, session, url_for
 from flask_babel import get_locale
@@ -17,7 +16,6 @@ from flask_babel import gettext as _
 from ..core import uploads
 from ..core.forms import choices
 from ..core.handlers import Done, submit
-from ..core.cache import cached, forget_after_commit, per_visitor, row_version, versions
 from ..core.i18n import current_lang
 from ..core.mail import deliver_after_commit
 from ..core.sms import sms_enabled
@@ -30,7 +28,7 @@ from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, RecoverForm, Reo
 from . import progress
 from .models import EVENT_KINDS, REPLY_LANGS, STAGES
 from .queries import (
-    active_entry, building_by_slug, building_choices, by_tracking_no, filing_targets, public_events, requests_version,
+    active_entry, building_by_slug, building_choices, by_tracking_no, public_events,
     company_optional, service_choices, service_emergency,
 )
 from . import stash
@@ -131,10 +129,8 @@ def _request_form() -> RequestForm:
 
 def _choices():
     """(services, buildings, digest of both, the service codes whose company name is
-    optional): the form's lists in the current language,
-    remembered for a few seconds per process (``versions``): every form view and POST
-    validation needs them; the digest versions the cached form page."""
-    return versions.get(f"intake.choices.{current_lang()}", _choice_lists)
+    optional): the form's lists in the current language."""
+    return _choice_lists()
 
 
 def _choice_lists():
@@ -190,9 +186,7 @@ def _files(field) -> list:
 @bp.route("/requests/new", methods=["GET", "POST"])
 def new_request():
     if request.method != "POST":  # GET, HEAD
-        # The same page for everybody with these choices and this URL, but for the CSRF
-        # token and the form's one-time key, which every answer gets fresh.
-        return cached("intake.new", _choices()[2], _blank_form)
+        return _blank_form()
     return _file_request()
 
 
@@ -218,16 +212,15 @@ def _file_request():
     if not valid or not key:
         status = 200 if removing is not None and not upload_errors else 422
         return _render_form(form, status=status, stashed=_keep(form, owner, kept, [] if upload_errors else files, removing))
-    target = db.session.connection().execute(filing_targets(), {"building": form.building.data, "service": form.service.data}).first()
-    if target is None:  # removed in the seconds the form's cached list still showed it
+    building = db.session.scalar(building_by_slug(form.building.data))
+    if building is None:  # removed since the form was shown
         form.building.errors = [_("Choose your building.")]
         return _render_form(form, status=422, stashed=_keep(form, owner, kept, files, None))
-    entry = None if target.entry_id is None else SimpleNamespace(
-        id=target.entry_id, department_id=target.department_id, promised_days=target.promised_days)
+    entry = db.session.scalar(active_entry(form.service.data))  # None: "something else", or an entry gone meanwhile
     stored = stash.take(kept) + [uploads.store(f) for f in files]  # the kept ones are moved, not read again
     filed = submit_request(
         {
-            "entry": entry, "building": SimpleNamespace(id=target.building_id), "company_name": form.company_name.data, "contact_name": form.contact_name.data,
+            "entry": entry, "building": building, "company_name": form.company_name.data, "contact_name": form.contact_name.data,
             "phone": form.phone.data, "email": form.email.data, "description": form.description.data, "reply_lang": form.reply_lang.data,
             "unlisted": form.unlisted.data, "urgent": form.urgent.data,
         },
@@ -302,7 +295,7 @@ def _blank_form():
     if building and db.session.scalar(building_by_slug(building)) is not None:
         form.building.data = building
     form.reply_lang.data = str(get_locale().language) if str(get_locale().language) in REPLY_LANGS else "zh"
-    form.submission_key.data = per_visitor("SUBMISSION-KEY", new_submission_key)
+    form.submission_key.data = new_submission_key()
     return _render_form(form)
 
 
@@ -364,16 +357,6 @@ def _load(tracking_no: str):
     return req
 
 
-# A commit in this process that writes a request forgets the memoised version at once.
-forget_after_commit("intake", frozenset({"service_request"}))
-
-
-def _requests_version() -> str:
-    """The locked status pages' cache version (``requests_version``), read at most every
-    2 s per process: a change shows at once in the process that made it, within 2 s in others."""
-    return row_version("intake", requests_version)
-
-
 def _granted(tracking_no: str) -> bool:
     return tracking_no in session.get(ACCESS_KEY, [])
 
@@ -387,12 +370,10 @@ def _grant(tracking_no: str) -> None:
 def status(tracking_no: str):
     code = request.args.get("code")
     if code is None and not _granted(tracking_no):
-        # The locked view shows the stage only: the same page for everybody but the CSRF
-        # token, until a request changes.  The request is loaded only to build the page
-        # (an unknown number is a 404, never cached).
+        # The locked view shows the stage only.
         if not TRACKING_NO.match(tracking_no or ""):
             abort(404)
-        return cached("intake.status.locked", _requests_version(), lambda: _status_page(_load(tracking_no)))
+        return _status_page(_load(tracking_no))
     req = _load(tracking_no)
     if code is not None:
         # The link from the confirmation e-mail: unlock, then drop the code from the URL.
@@ -420,7 +401,7 @@ def _status_page(req, status: int = 200, access_form=None, info_form=None, rate_
                "steps": progress.steps(req), "now": progress.now_sentence(req, progress.today(), detailed=unlocked),
                "images": IMAGE_TYPES}
     if unlocked:
-        mark_private()  # the requester's own text and replies: private, no-store, never cached
+        mark_private()  # the requester's own text and replies: private, no-store
         if info_form is None:
             info_form = InfoForm()
             info_form.submission_key.data = new_submission_key()
@@ -575,9 +556,7 @@ def send_attachment(req, attachment_id: int):
 @bp.route("/track", methods=["GET", "POST"])
 def track():
     if request.method != "POST":  # GET, HEAD
-        # The same page for everybody but the CSRF token; the form is made only while the
-        # page renders for the cache (its token field is filled in when the form is made).
-        return cached("intake.track", 1, lambda: render("intake/track.html", form=TrackForm()))
+        return render("intake/track.html", form=TrackForm())
     return _look_up()
 
 
@@ -629,7 +608,7 @@ def _recover_page(form, status: int = 200, sent: bool = False):
 @bp.route("/track/recover", methods=["GET", "POST"])
 def recover():
     if request.method != "POST":  # GET, HEAD
-        return cached("intake.recover", int(sms_enabled()), lambda: _recover_page(RecoverForm()))
+        return _recover_page(RecoverForm())
     return _recover_code()
 
 

@@ -13,16 +13,15 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from ..core import audit
-from ..core.cache import wrote
-from ..core.db import begin_write, typed_sql, writing
+from ..core.db import begin_write, upsert_insert, writing
 from ..core.mail import external_url, mail_lang, mail_producer, queue_mail
 from ..core.sms import mobile_number, queue_sms, sms_enabled
 from ..core.timeutil import utcnow
@@ -54,33 +53,13 @@ class IntakeError(ServiceError):
 # --- tracking numbers and access codes ----------------------------------------------
 
 
-@cache
-def _filing_sql() -> tuple[sa.TextClause, sa.TextClause]:
-    """The filing's two upserts, written once (see ``typed_sql``): the year's counter,
-    and the request unless its form was filed already (RETURNING nothing then)."""
-    counter = typed_sql(
-        "INSERT INTO tracking_counter (year, last_no) VALUES (:year, 1) "
-        "ON CONFLICT (year) DO UPDATE SET last_no = tracking_counter.last_no + 1 RETURNING last_no",
-        TrackingCounter.__table__,
-    )
-    request = typed_sql(
-        "INSERT INTO service_request (tracking_no, access_code_hash, submission_key, submitter_hash, public_token, source, "
-        "entry_id, building_id, department_id, company_name, contact_name, phone, email, description, reply_lang, unlisted, urgent, "
-        "stage, consent_at, created_at, updated_at, due_on, reopen_count) "
-        "VALUES (:tracking_no, :access_code_hash, :submission_key, :submitter_hash, :public_token, :source, :entry_id, "
-        ":building_id, :department_id, :company_name, :contact_name, :phone, :email, :description, :reply_lang, :unlisted, :urgent, "
-        ":stage, :consent_at, :created_at, :updated_at, :due_on, :reopen_count) "
-        "ON CONFLICT (submission_key) DO NOTHING RETURNING id",
-        ServiceRequest.__table__,
-    )
-    return counter, request
-
-
 def next_tracking_no(year: int) -> str:
     """LS-YYYY-NNNNNN from one atomic upsert … RETURNING on the year's counter row:
     concurrent transactions queue on that row (PostgreSQL) or on the write lock
     (SQLite), so no two requests get the same number."""
-    number = db.session.connection().execute(_filing_sql()[0], {"year": year}).scalar_one()
+    statement = upsert_insert(db.session, TrackingCounter).values(year=year, last_no=1)
+    statement = statement.on_conflict_do_update(index_elements=[TrackingCounter.year], set_={"last_no": TrackingCounter.last_no + 1})
+    number = db.session.execute(statement.returning(TrackingCounter.last_no)).scalar_one()
     return f"LS-{year}-{number:06d}"
 
 
@@ -142,98 +121,93 @@ def submitter_hash(submission_key: str, submitter: str | None) -> str | None:
 
 @dataclass
 class Filed:
-    request_id: int
+    request: ServiceRequest
     code: str | None  # None: the form was filed before from another session (no code for it)
     created: bool  # False: this form had already been submitted
     tracking_no: str
 
     @property
-    def request(self) -> ServiceRequest:
-        """The request as an object (loaded on first use: a filing itself needs none)."""
-        return db.session.get(ServiceRequest, self.request_id)
+    def request_id(self) -> int:
+        return self.request.id
 
 
 def submit_request(data: dict, files: list[StoredFile], submission_key: str, source: str = "web",
                    submitter: str | None = None, public_token: str | None = None) -> Filed:
-    """File a request and commit.  ``data``: entry (a GuideEntry, or any row with ``id``,
-    ``department_id`` and ``promised_days``; None for "something else"), building (with
-    ``id``), company_name, contact_name, phone, email, description, reply_lang, and
-    optionally unlisted (the requester's "do not list publicly") and urgent.
+    """File a request and commit.  ``data``: entry (a GuideEntry, or None for "something
+    else"), building (a Building), company_name, contact_name, phone, email, description,
+    reply_lang, and optionally unlisted (the requester's "do not list publicly") and urgent.
     Idempotent per ``submission_key``: a second call returns the first request, with its
     access code only if ``submitter`` (the sending session's secret) is the first call's.
     ``public_token``: the Open311 token to store with the request.
 
-    The transaction writes the year's counter, the request and its first event (and
-    attachments) with Core statements, and nothing else: the receipt and the staff
-    notices are queued by the sender (``announce_pending``), so a filing renders no mail."""
+    One transaction writes the year's counter, the request, its first event, its
+    attachments and the mails that announce it (the receipt with the access code, the
+    department's staff, the building's council): all of them or none.  The caller sends
+    them after the commit (``deliver_after_commit``); without a mail server they wait in
+    the outbox for ``flask send-mail``."""
     entry, building = data.get("entry"), data["building"]
-    department_id = entry.department_id if entry is not None else None
     promised = entry.promised_days if entry is not None and entry.promised_days else DEFAULT_PROMISED_DAYS
     # On SQLite the counter's write must not follow reads in a deferred transaction (it
-    # could not wait for the write lock).  A POST's transactions begin IMMEDIATE already;
-    # elsewhere (commands, tests) the read transaction ends here.
-    if not writing():
+    # could not wait for the write lock): the read transaction ends here, and this one
+    # begins IMMEDIATE (a POST's do already).
+    if not writing(db.session):
         begin_write(db.session)
-    now = utcnow()
     code = access_code_for(submission_key)
-    tracking_no = next_tracking_no(now.astimezone(SHANGHAI).year)
-    connection = db.session.connection()
-    values = dict(
-        tracking_no=tracking_no,
-        access_code_hash=hash_code(code),
-        submission_key=submission_key,
-        submitter_hash=submitter_hash(submission_key, submitter),
-        public_token=public_token,
-        source=source,
-        entry_id=entry.id if entry is not None else None,
-        building_id=building.id,
-        department_id=department_id,
-        company_name=normalize_text(data.get("company_name")) or None,
-        contact_name=normalize_text(data.get("contact_name")) or None,
-        phone=normalize_phone(data.get("phone")) if data.get("phone") else None,
-        email=(data.get("email") or "").strip() or None,
-        description=normalize_text(data["description"]),
-        reply_lang=data.get("reply_lang") if data.get("reply_lang") in ("zh", "en") else "zh",
-        unlisted=bool(data.get("unlisted")),
-        urgent=bool(data.get("urgent")),
-        stage="received",
-        consent_at=now,
-        created_at=now,
-        updated_at=now,
-        due_on=due_date(now, promised, calendar()),
-        reopen_count=0,
-    )
-    request_id = connection.execute(_filing_sql()[1], values).scalar()
-    if request_id is None:
-        # This form was filed before (a second click, a reload), or is being filed right
-        # now by another worker: the insert waited for it.  The number goes back.
-        db.session.rollback()
-        for stored in files:
-            delete_stored(stored.storage_name)
-        first_id, first_no, first_submitter, first_code_hash = db.session.execute(
-            sa.select(ServiceRequest.id, ServiceRequest.tracking_no, ServiceRequest.submitter_hash, ServiceRequest.access_code_hash)
-            .where(ServiceRequest.submission_key == submission_key)
-        ).one()
-        mine = values["submitter_hash"] is not None and first_submitter is not None and hmac.compare_digest(
-            values["submitter_hash"], first_submitter)
-        # A code renewed by SMS since (``renew_access_code``) replaced the derived one.
-        mine = mine and hmac.compare_digest(first_code_hash, values["access_code_hash"])
-        return Filed(first_id, code if mine else None, False, first_no)
-    # Parameters apart from the statement: the statement is not built again for each filing.
-    event = {"request_id": request_id, "kind": "submitted", "public": True, "by_requester": True, "to_stage": "received",
-             "department_id": department_id, "created_at": now, "body": ""}
-    events = RequestEvent.__table__
-    if files:
-        event_id = connection.execute(sa.insert(events).returning(events.c.id), event).scalar_one()
-        connection.execute(sa.insert(RequestAttachment.__table__), [
-            {"request_id": request_id, "event_id": event_id, "storage_name": stored.storage_name, "original_name": stored.original_name,
-             "content_type": stored.content_type, "size": stored.size, "created_at": now} for stored in files
-        ])
-    else:
-        connection.execute(sa.insert(events), event)
-    wrote(db.session, ServiceRequest.__tablename__, RequestEvent.__tablename__, RequestAttachment.__tablename__)
-    db.session.commit()
-    return Filed(request_id, code, True, tracking_no)
+    mine = submitter_hash(submission_key, submitter)
+    if db.session.scalar(sa.select(ServiceRequest.id).where(ServiceRequest.submission_key == submission_key)) is None:
+        now = utcnow()
+        req = ServiceRequest(
+            tracking_no=next_tracking_no(now.astimezone(SHANGHAI).year),
+            access_code_hash=hash_code(code),
+            submission_key=submission_key,
+            submitter_hash=mine,
+            public_token=public_token,
+            source=source,
+            entry=entry,
+            building=building,
+            department=entry.department if entry is not None else None,
+            company_name=normalize_text(data.get("company_name")) or None,
+            contact_name=normalize_text(data.get("contact_name")) or None,
+            phone=normalize_phone(data.get("phone")) if data.get("phone") else None,
+            email=(data.get("email") or "").strip() or None,
+            description=normalize_text(data["description"]),
+            reply_lang=data.get("reply_lang") if data.get("reply_lang") in ("zh", "en") else "zh",
+            unlisted=bool(data.get("unlisted")),
+            urgent=bool(data.get("urgent")),
+            stage="received",
+            consent_at=now,
+            created_at=now,
+            updated_at=now,
+            due_on=due_date(now, promised, calendar()),
+            reopen_count=0,
+            announced_at=now,
+        )
+        db.session.add(req)
+        event = RequestEvent(request=req, kind="submitted", public=True, by_requester=True, to_stage="received",
+                             department=req.department, created_at=now, body="")
+        db.session.add(event)
+        try:
+            db.session.flush()  # the same form filed at this moment by another worker: the insert waits for it, then fails
+        except IntegrityError:
+            db.session.rollback()
+        else:
+            for stored in files:
+                db.session.add(_attachment(req, stored, event))
+            _notify_requester(req, "received", code=code)
+            _notify_new(req, req.department_id)
+            tracking_no = req.tracking_no
+            db.session.commit()
+            return Filed(req, code, True, tracking_no)
+    # This form was filed before (a second click, a reload): nothing is written, the
+    # number goes back, and the first request is answered.
+    db.session.rollback()
+    for stored in files:
+        delete_stored(stored.storage_name)
+    first = db.session.scalars(sa.select(ServiceRequest).where(ServiceRequest.submission_key == submission_key)).one()
+    same = mine is not None and first.submitter_hash is not None and hmac.compare_digest(mine, first.submitter_hash)
+    # A code renewed by SMS since (``renew_access_code``) replaced the derived one.
+    same = same and hmac.compare_digest(first.access_code_hash, hash_code(code))
+    return Filed(first, code if same else None, False, first.tracking_no)
 
 
 @mail_producer
@@ -242,8 +216,10 @@ def announce_pending(limit: int = 50) -> int:
     the receipt with the access code to the requester (in the reply language), the lead
     department's staff and the building's council.  The mails and ``announced_at`` are
     written in one transaction (the caller commits), so each request is announced once;
-    on PostgreSQL two senders skip each other's rows, on SQLite the write lock orders them."""
-    if not writing():
+    on PostgreSQL two senders skip each other's rows, on SQLite the write lock orders them.
+    A filing announces its request itself (``submit_request``): this is for requests
+    recorded without their mails (filed by an earlier version)."""
+    if not writing(db.session):
         begin_write(db.session)
     pending = sa.select(ServiceRequest).where(ServiceRequest.announced_at.is_(None)).order_by(ServiceRequest.id).limit(limit)
     if db.session.get_bind().dialect.name == "postgresql":

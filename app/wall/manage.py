@@ -13,7 +13,6 @@ from flask_login import current_user
 
 from ..auth.permissions import permission_required, register, require
 from ..core import uploads
-from ..core.cache import versions
 from ..core.forms import choices
 from ..core.handlers import Done, submit
 from ..core.rendering import render
@@ -90,11 +89,6 @@ def index():
     return _index_page(_queue_name(), request.args.get("building", "")[:80])
 
 
-def _wall_changed() -> None:
-    """After a commit that changed what the public wall shows: its cached pages go."""
-    versions.bump("wall")
-
-
 def _moderated(wish: Wish, act, message: str, form=None):
     """One wish moderated from the queue: htmx gets the wish's row re-rendered in place;
     otherwise the flash and back to the queue (or the page it was sent from)."""
@@ -102,7 +96,6 @@ def _moderated(wish: Wish, act, message: str, form=None):
         form,
         page=lambda: abort(400),
         act=act,
-        after_commit=(_wall_changed,),
         done=lambda _done: Done(message, _back(), fragment=lambda done: render(
             "wall/manage/_row.html", wish=wish, statuses=STATUSES, progress=PROGRESS, reject_form=RejectForm(formdata=None), done=done)),
     )
@@ -192,7 +185,6 @@ def bulk():
                       statuses=STATUSES)
     return submit(
         act=lambda: bulk_moderate(wishes, action, current_user),
-        after_commit=(_wall_changed,),
         done=lambda outcome: Done(
             _("%(num)d wishes updated.", num=len(outcome[0])),
             url_for("wall_manage.index", queue=queue, building=building or None),
@@ -251,7 +243,6 @@ def edit_wish(wish_id: int):
         form,
         page=lambda: _wish_page(wish, edit_form=form),
         act=lambda: edit_text(wish, current_user, form.text.data),
-        after_commit=(_wall_changed,),
         done=lambda _done: Done(_("Text saved; the original is kept."), _wish_url(wish)),
     )
 
@@ -273,7 +264,6 @@ def claim_wish(wish_id: int):
         page=lambda: _wish_page(wish, claim_form=form),
         field=form.resource,
         act=claimed,
-        after_commit=(_wall_changed,),
         done=lambda resource: Done(_("Claimed by %(org)s.", org=resource.loc("org").text), _wish_url(wish)),
     )
 
@@ -305,7 +295,6 @@ def fulfil_wish(wish_id: int):
         field=form.result,
         act=lambda: fulfil(wish, current_user, form.result.data, stored),
         on_error=lambda: stored is not None and uploads.delete_stored(stored.storage_name),
-        after_commit=(_wall_changed,),
         done=lambda _done: Done(_("Fulfilled: the wall now credits %(org)s.", org=wish.claim.resource.loc("org").text), _wish_url(wish)),
     )
 

@@ -46,11 +46,6 @@ def wall_page(filters: WallFilters) -> sa.Select:
     return stmt.order_by(*order).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
 
 
-def wall_version() -> sa.Select:
-    """Changes whenever anything the wall shows changes (page-cache key)."""
-    return sa.select(sa.func.max(Wish.updated_at), sa.func.count(Wish.id))
-
-
 def buildings() -> sa.Select:
     return sa.select(Building).order_by(Building.street_id, Building.slug)
 

@@ -10,7 +10,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, TimestampSigner
 
-from ..core.cache import cached, forget_after_commit, per_visitor, row_version, versions
 from ..core.forms import choices
 from ..core.identity import browser_key, current_person
 from ..core.inputs import page_arg
@@ -19,19 +18,10 @@ from ..core.security import no_store
 from ..extensions import db, limiter
 from .forms import ReportForm, WishForm
 from .models import PROGRESS, SORTS, STATUSES
-from .queries import PAGE_SIZE, WallFilters, building_by_slug, buildings, public_wish, wall_page, wall_version, wish_by_token
+from .queries import PAGE_SIZE, WallFilters, building_by_slug, buildings, public_wish, wall_page, wish_by_token
 from .services import post_wish, report, support_outcome, token_hash
 
 bp = Blueprint("wall", __name__, url_prefix="/<lang:lang_code>/wall")
-
-
-def _version():
-    return row_version("wall", wall_version)
-
-
-# Any committed write to a wish (a moderator's decision, reports that hide it, a support) makes
-# this process forget the wall's version at once, whichever code path wrote it.
-forget_after_commit("wall", frozenset({"wish"}))
 
 
 def _per_ip_post():
@@ -57,7 +47,7 @@ def _filters() -> WallFilters:
 
 @bp.route("/")
 def index():
-    return cached("wall.index", _version(), _index)
+    return _index()
 
 
 def _index():
@@ -98,7 +88,7 @@ def _wish_form() -> WishForm:
 
 
 def _render_new(form: WishForm, status: int = 200):
-    form.started.data = per_visitor("WALL-STARTED", _started_stamp)  # a cached form page gets a fresh one per view
+    form.started.data = _started_stamp()
     form.website.data = ""
     return render("wall/new.html", form=form, status=status, min_seconds=current_app.config["WALL_MIN_FILL_SECONDS"])
 
@@ -113,7 +103,7 @@ def _blank_wish_form():
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     if request.method != "POST":  # GET, HEAD
-        return cached("wall.new", _version(), _blank_wish_form)
+        return _blank_wish_form()
     return _post_wish()
 
 
@@ -151,10 +141,8 @@ def _post_wish():
 def mine(token: str):
     """The author's private page: the wish and where it stands (the link is the key).
 
-    Kept in the page cache like the wall: the cache key holds the URL, so the token, and
-    only someone who has the link gets the page, as without the cache.  Never stored by a
-    browser or a proxy, and never sent on as a Referer (``no_store``)."""
-    return no_store(cached("wall.mine", _version(), lambda: _mine(token)))
+    Never stored by a browser or a proxy, and never sent on as a Referer (``no_store``)."""
+    return no_store(_mine(token))
 
 
 def _mine(token: str):
@@ -182,7 +170,6 @@ def support_wish(wish_id: int):
     person = current_person()
     count, state = support_outcome(wish, person.key, person.network)
     db.session.commit()
-    versions.bump("wall")
     if wants_fragment():
         return render("wall/_support.html", wish_id=wish_id, count=count, supported=state != "limited", added=state == "added", limited=state == "limited")
     return redirect(request.referrer if _same_site(request.referrer) else url_for("wall.index"), code=303)
@@ -196,8 +183,8 @@ def _same_site(url: str | None) -> bool:
 
 @bp.route("/<int:wish_id>/report", methods=["GET", "POST"])
 def report_wish(wish_id: int):
-    if request.method != "POST":  # GET, HEAD: the same page for everybody but the CSRF token
-        return cached("wall.report", _version(), lambda: render("wall/report.html", form=ReportForm(), wish=_public(wish_id)))
+    if request.method != "POST":  # GET, HEAD
+        return render("wall/report.html", form=ReportForm(), wish=_public(wish_id))
     return _report(wish_id)
 
 
@@ -212,7 +199,6 @@ def _report(wish_id: int):
         person = current_person()
         report(wish, person.key, normalize_text(form.reason.data), person.network)
         db.session.commit()
-        versions.bump("wall")
         return render("wall/reported.html", wish=wish)
     return render("wall/report.html", form=form, wish=wish, status=422)
 

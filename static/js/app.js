@@ -3,6 +3,18 @@
 (function () {
   "use strict";
 
+  // What htmx sends that is not a GET carries the page's CSRF token (Flask-WTF reads the
+  // X-CSRFToken header when the request has no csrf_token field of its own): the token of
+  // the request's form, else of the page's first form (a signed-in page always has the
+  // sign-out form).  A page without a form sends nothing but GETs.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var detail = event.detail;
+    if (!detail || detail.verb === "get" || detail.headers["X-CSRFToken"]) return;
+    var form = detail.elt && detail.elt.closest ? detail.elt.closest("form") : null;
+    var field = (form && form.querySelector('input[name="csrf_token"]')) || document.querySelector('input[name="csrf_token"]');
+    if (field) detail.headers["X-CSRFToken"] = field.value;
+  });
+
   // After htmx swaps in a form re-rendered with errors (HTTP 422), move focus to its
   // error summary so keyboard and screen-reader users hear what went wrong.
   document.addEventListener("htmx:afterSwap", function (event) {
