@@ -1,10 +1,26 @@
-"""Fixtures: one app and one schema (built by the migrations) per run, rows wiped after
-each test.  ``TEST_DATABASE_URL`` runs the whole suite on PostgreSQL instead of SQLite."""
+"""Fixtures: one app and one schema (built by the migrations) per run, and a fresh database
+for every test.  ``TEST_DATABASE_URL`` runs the whole suite on PostgreSQL instead of SQLite.
+
+The demo data is seeded once per session and kept as a snapshot (``Snapshots``); each test
+that asks for ``demo`` gets its own copy of it, and every test starts from the empty schema:
+
+* SQLite: the database file is overwritten with a saved copy through SQLite's backup API
+  (page by page, under SQLite's own locks, so the app's pooled connections, the live
+  server's threads and gunicorn's processes all see the new contents; a few milliseconds);
+* PostgreSQL: every table is emptied with ``DELETE`` after each test (as before) and the
+  demo rows are inserted again from the snapshot in one transaction (tens of milliseconds).
+
+Either way the data is committed, real data: tests that commit, run threads or processes,
+or open several connections see it.  (Measured, the alternatives on PostgreSQL: ``CREATE
+DATABASE … TEMPLATE`` of a seeded database costs 0.3–1 s per test and must close every
+connection first; a SAVEPOINT wrapped around the test hides its data from the live server
+and from gunicorn.)  See docs/testing.md."""
 
 from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -36,6 +52,8 @@ def app(tmp_path_factory):
         from flask_migrate import upgrade
 
         upgrade()  # the schema comes from the migrations, exactly as in production
+    _wipe(application)
+    application.extensions["loushi_snapshots"] = Snapshots(application, Path(instance))
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -47,6 +65,94 @@ def _wipe(application) -> None:
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+class Snapshots:
+    """Saved database states of this session: ``empty`` (the schema, no rows) and ``demo``
+    (``seed_demo(DEMO_PASSWORD, guide=False)``, seeded the first time a test needs it)."""
+
+    def __init__(self, application, folder: Path):
+        self.app = application
+        self.folder = folder
+        with application.app_context():
+            url = db.engine.url
+        self.sqlite_path = url.database if url.get_backend_name() == "sqlite" else None
+        self.rows: dict[str, dict[str, list[dict]]] = {}
+        self._save("empty")
+
+    # SQLite: whole-file copies through the backup API.
+    def _copy(self, source: str, target: str) -> None:
+        with self.app.app_context():
+            db.session.remove()
+        src = sqlite3.connect(source, timeout=30)
+        dst = sqlite3.connect(target, timeout=30)
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+
+    def _file(self, name: str) -> str:
+        return str(self.folder / f"snapshot-{name}.sqlite3")
+
+    def _save(self, name: str) -> None:
+        if self.sqlite_path:
+            self._copy(self.sqlite_path, self._file(name))
+            return
+        with self.app.app_context():
+            db.session.remove()
+            with db.engine.connect() as conn:
+                self.rows[name] = {
+                    table.name: [dict(row._mapping) for row in conn.execute(sa.select(table))]
+                    for table in db.metadata.sorted_tables
+                }
+
+    def has(self, name: str) -> bool:
+        return name in self.rows or (self.sqlite_path is not None and os.path.exists(self._file(name)))
+
+    def restore(self, name: str) -> None:
+        """Make the test database what it was when ``name`` was saved."""
+        if self.sqlite_path:
+            self._copy(self._file(name), self.sqlite_path)
+            return
+        _wipe(self.app)
+        with self.app.app_context(), db.engine.begin() as conn:
+            for table in db.metadata.sorted_tables:
+                rows = self.rows[name].get(table.name)
+                if rows:
+                    conn.execute(table.insert(), rows)
+
+    def reset(self) -> None:
+        """After a test: back to the empty schema."""
+        if self.sqlite_path:
+            self.restore("empty")
+        else:
+            _wipe(self.app)
+
+    def _empty(self) -> bool:
+        with self.app.app_context():
+            db.session.remove()
+            with db.engine.connect() as conn:
+                return not any(conn.execute(sa.select(sa.exists().select_from(t))).scalar() for t in db.metadata.sorted_tables)
+
+    def demo(self) -> None:
+        if not self._empty():
+            # Something was written before ``demo`` was set up (another fixture): seed on top
+            # of it, as a fresh seed would, and keep no snapshot of the mixture.
+            self._seed()
+        elif not self.has("demo"):
+            self._seed()
+            self._save("demo")
+        else:
+            self.restore("demo")
+
+    def _seed(self) -> None:
+        from app.demo import seed_demo
+
+        with self.app.app_context():
+            seed_demo(DEMO_PASSWORD, guide=False)
+            db.session.commit()
+            db.session.remove()
 
 
 def _forget_caches() -> None:
@@ -61,7 +167,7 @@ def _clean(app):
     limiter.reset()
     _forget_caches()
     yield
-    _wipe(app)
+    app.extensions["loushi_snapshots"].reset()
     limiter.reset()
     _forget_caches()
 
@@ -86,13 +192,9 @@ def runner(app):
 @pytest.fixture
 def demo(app):
     """The demo data of ``seed-demo`` (without guide entries: tests bring their own),
-    with every demo password set to DEMO_PASSWORD."""
-    from app.demo import seed_demo
-
-    with app.app_context():
-        seed_demo(DEMO_PASSWORD, guide=False)
-        db.session.commit()
-        db.session.remove()
+    with every demo password set to DEMO_PASSWORD.  Seeded once per session; each test
+    gets a fresh copy (see ``Snapshots``)."""
+    app.extensions["loushi_snapshots"].demo()
 
 
 DEMO_PASSWORD = "demo-password-1234"
