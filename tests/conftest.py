@@ -83,19 +83,31 @@ class Snapshots:
             url = db.engine.url
         self.sqlite_path = url.database if url.get_backend_name() == "sqlite" else None
         self.rows: dict[str, dict[str, list[dict]]] = {}
+        # SQLite: one connection of our own to the test database.  ``PRAGMA data_version``
+        # on it changes when any other connection (the app's pool, the live server, gunicorn)
+        # has committed since, so a test that wrote nothing needs no restore.
+        self.state: str | None = None
+        self.version: int | None = None
+        self.own = sqlite3.connect(self.sqlite_path, timeout=30) if self.sqlite_path else None
         self._save("empty")
+        self.state, self.version = "empty", self._data_version()
 
     # SQLite: whole-file copies through the backup API.
     def _copy(self, source: str, target: str) -> None:
         with self.app.app_context():
             db.session.remove()
         src = sqlite3.connect(source, timeout=30)
-        dst = sqlite3.connect(target, timeout=30)
+        own = target == self.sqlite_path
+        dst = self.own if own else sqlite3.connect(target, timeout=30)
         try:
             src.backup(dst)
         finally:
             src.close()
-            dst.close()
+            if not own:
+                dst.close()
+
+    def _data_version(self) -> int | None:
+        return self.own.execute("PRAGMA data_version").fetchone()[0] if self.own else None
 
     def _file(self, name: str) -> str:
         return str(self.folder / f"snapshot-{name}.sqlite3")
@@ -119,6 +131,7 @@ class Snapshots:
         """Make the test database what it was when ``name`` was saved."""
         if self.sqlite_path:
             self._copy(self._file(name), self.sqlite_path)
+            self.state, self.version = name, self._data_version()
             return
         _wipe(self.app)
         with self.app.app_context(), db.engine.begin() as conn:
@@ -130,7 +143,8 @@ class Snapshots:
     def reset(self) -> None:
         """After a test: back to the empty schema."""
         if self.sqlite_path:
-            self.restore("empty")
+            if self.state != "empty" or self._data_version() != self.version:
+                self.restore("empty")
         else:
             _wipe(self.app)
 
@@ -148,10 +162,12 @@ class Snapshots:
         elif not self.has("demo"):
             self._seed()
             self._save("demo")
+            self.state, self.version = "demo", self._data_version()
         else:
             self.restore("demo")
 
     def _seed(self) -> None:
+        self.state = "seeded"  # not a snapshot: the next reset restores the empty one
         from app.demo import seed_demo
 
         with self.app.app_context():
