@@ -143,6 +143,8 @@ class Snapshots:
     def reset(self) -> None:
         """After a test: back to the empty schema."""
         if self.sqlite_path:
+            with self.app.app_context():
+                db.session.remove()  # an unfinished transaction ends here, as before
             if self.state != "empty" or self._data_version() != self.version:
                 self.restore("empty")
         else:
