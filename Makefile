@@ -11,7 +11,8 @@ PORT   ?= 5000
 
 help:
 	@echo "make run    – serve the site with demo data on http://$(HOST):$(PORT)/ (SQLite under instance/)"
-	@echo "make test   – the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set"
+	@echo "make test   – the whole suite on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set (what CI runs)"
+	@echo "make test-fast – the loop while working: every module on SQLite, one browser journey per surface (≤ 5 min)"
 	@echo "make bench  – one benchmark report of every public page, writes and page weight: bench/REPORT.md (25-30 min)"
 	@echo "make bench-guide – the service-guide benchmark (figures, not pass/fail)"
 	@echo "make bench-relevance – share of 150+ everyday searches finding their entry (top 1 / top 5), SQLite and PostgreSQL"
@@ -46,22 +47,28 @@ run: translations
 	LOUSHI_ENV=development $(FLASK) seed-demo --if-empty
 	LOUSHI_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
+# The whole suite, as CI runs it (`.ci/run`): SQLite, then PostgreSQL when TEST_DATABASE_URL is
+# set.  The database-independent checks (marker `dbindependent`: axe, vnu, bandit, the PII
+# crawl) run in the SQLite pass only, and the load test runs its full LOAD_TEST_SECONDS (120)
+# on PostgreSQL only (15 s on SQLite, which shares one file between gunicorn's workers).
 test-sqlite: translations node-tools
-	env -u TEST_DATABASE_URL -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL -u DATABASE_URL LOAD_TEST_SECONDS=$${LOAD_TEST_SECONDS:-15} \
+	  $(BIN)/python -m pytest --durations=10 $(PYTEST_ARGS)
 
 test-postgres: translations node-tools
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "=== again on PostgreSQL ($$TEST_DATABASE_URL) ==="; \
-	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	  echo "=== again on PostgreSQL ($$TEST_DATABASE_URL), without the database-independent checks ==="; \
+	  $(BIN)/python -m pytest --durations=10 -m "not dbindependent" $(PYTEST_ARGS); \
 	else \
 	  echo "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped (CI always sets it)."; \
 	fi
 
 test: test-sqlite test-postgres
 
-# While working: the suite on SQLite without the browser, load and kill tests (a few minutes).
-test-fast: translations node-tools
-	env -u TEST_DATABASE_URL -u DATABASE_URL $(BIN)/python -m pytest -q -m "not load and not browser" --ignore=tests/browser $(PYTEST_ARGS)
+# The loop while working (≤ 5 min on 2 cores): every module on SQLite, but no load tests, no
+# axe/vnu/bandit/crawl, and of the browser tests only one `smoke` journey per surface.
+test-fast: translations
+	env -u TEST_DATABASE_URL -u DATABASE_URL $(BIN)/python -m pytest -q --durations=5 -m "not slow or smoke" $(PYTEST_ARGS)
 
 # After adding UI strings: extract them, then translate the new entries in translations/zh.
 translations-update: install

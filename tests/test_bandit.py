@@ -10,6 +10,10 @@ import subprocess  # nosec B404 - runs bandit, a fixed command line
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.dbindependent]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -20,6 +20,8 @@ import pytest
 from tests.quality.pages import site  # noqa: F401  (fixture)
 from tests.tools import tool_missing
 
+pytestmark = [pytest.mark.slow, pytest.mark.dbindependent]
+
 ROOT = Path(__file__).resolve().parent.parent
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 

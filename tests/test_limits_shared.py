@@ -181,6 +181,7 @@ def _both_workers_answered(server, before: dict[int, int]) -> None:
     assert len(answered) >= 2, f"only worker(s) {answered} answered; the test proves nothing\n{server.log()}"
 
 
+@pytest.mark.slow  # real gunicorn workers
 def test_track_limit_holds_across_two_workers(server, counters, demo):
     before = server.served_by()
     client = Client(server.port)
@@ -191,6 +192,7 @@ def test_track_limit_holds_across_two_workers(server, counters, demo):
     _refused_on_both_workers(server, before, lambda: client.post("/zh/track", attempt))
 
 
+@pytest.mark.slow  # real gunicorn workers
 def test_login_per_account_holds_across_two_workers(server, counters, demo):
     before = server.served_by()
     client = Client(server.port)
@@ -202,6 +204,7 @@ def test_login_per_account_holds_across_two_workers(server, counters, demo):
     _refused_on_both_workers(server, before, lambda: client.post("/zh/login", right))
 
 
+@pytest.mark.slow  # real gunicorn workers
 def test_two_step_limit_holds_across_two_workers(app, server, counters, demo):
     before = server.served_by()
     client = Client(server.port)
@@ -215,6 +218,7 @@ def test_two_step_limit_holds_across_two_workers(app, server, counters, demo):
         server, before, lambda: client.post("/zh/login/two-step", {"code": totp_code(app, "admin@example.com"), "csrf_token": token}))
 
 
+@pytest.mark.slow  # real gunicorn workers
 def test_database_counters_outlive_a_restart(app, demo, tmp_path):
     """The counters are rows, not a worker's memory: a restarted server still refuses."""
     store = _storage(app)

@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from tests.conftest import DEMO_PASSWORD, csrf_from
 
+pytestmark = [pytest.mark.slow, pytest.mark.dbindependent]
+
 PAGE_CAP = 600
 SKIP_PREFIXES = ("/static/", "/zh/council", "/en/council", "/zh/login", "/en/login", "/zh/logout", "/en/logout",
                  "/zh/password/", "/en/password/")

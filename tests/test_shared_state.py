@@ -20,7 +20,7 @@ from tests.servers import start_gunicorn
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 TRACK_LIMIT = 4  # look-ups per 10 minutes and address (TRACK_LIMIT), lowered for the test
-pytestmark = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set (CI sets it)")
+pytestmark = [pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set (CI sets it)"), pytest.mark.slow]
 
 
 class Browserless:

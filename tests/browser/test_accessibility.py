@@ -23,7 +23,7 @@ import pytest
 from tests.quality.pages import LANGS, site  # noqa: F401  (fixture)
 from tests.tools import tool_missing
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.dbindependent]
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_URL = "/static/__test__/axe.min.js"  # answered by the route below, never by the app

@@ -95,6 +95,7 @@ def file_request_elsewhere(app, number: int) -> None:
 # --- the lobby screen -----------------------------------------------------------------------
 
 
+@pytest.mark.smoke  # the one journey of this surface in `make test-fast`
 def test_lobby_screen_refreshes_in_place(page, app, demo):
     make_event(app, seats=10)
     page.clock.install()  # htmx's "every 60s" runs on this clock: the test moves it on

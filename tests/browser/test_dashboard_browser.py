@@ -61,6 +61,7 @@ def make_overdue(app, number: str) -> None:
         db.session.remove()
 
 
+@pytest.mark.smoke  # the one journey of this surface in `make test-fast`
 def test_counts_refresh_in_place_every_minute(page, app, demo):
     file_request(app, 1)
     file_request(app, 2, building="jin-mao-tower")  # not the council member's building

@@ -16,6 +16,7 @@ def guide(app, demo):
     return make_entries(app)
 
 
+@pytest.mark.smoke  # the one journey of this surface in `make test-fast`
 def test_typing_updates_results_without_a_reload(page, guide):
     page.goto("/zh/guide/")
     page.evaluate("() => { window.__sameDocument = true; }")  # survives only if no reload happens

@@ -9,6 +9,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.smoke  # the one journey of this surface in `make test-fast`
 def test_home_in_chinese_then_switch_to_english_and_back(page, demo, live_server):
     page.goto("/")  # the browser says zh-CN
     assert re.search(r"/zh/$", page.url)

@@ -180,6 +180,7 @@ def handle_as_staff(pg, app, number: str, javascript: bool, reply_text: str) -> 
 # --- the journeys ---------------------------------------------------------------------
 
 
+@pytest.mark.smoke  # the one journey of this surface in `make test-fast`
 def test_closed_loop_with_javascript(page, new_context, app, service):
     requester = page
     open_form(requester, app)

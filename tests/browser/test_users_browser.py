@@ -24,6 +24,7 @@ def _listed(pg) -> list[str]:
     return pg.locator("#user-list table tbody tr td:nth-child(2)").all_inner_texts()
 
 
+@pytest.mark.smoke  # the one journey of this surface in `make test-fast`
 def test_admin_invites_a_council_member_and_filters_the_list(page, app, demo):
     from app.auth.models import User
     from app.core.mail import OutboxMail

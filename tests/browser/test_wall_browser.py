@@ -242,6 +242,7 @@ def wish_wall_journey(worker, council, app, javascript: bool) -> None:
     council.problems.assert_clean()
 
 
+@pytest.mark.smoke  # the one journey of this surface in `make test-fast`
 def test_wish_wall_journey_with_javascript(page, new_context, app, demo):
     wish_wall_journey(page, new_context(javascript=True), app, javascript=True)
 
