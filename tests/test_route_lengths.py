@@ -9,8 +9,6 @@ from tests.route_lengths import LIMIT, route_module_functions
 
 # Known, each with its reason in docs/dev/routes.md (name: module stem . function).
 KNOWN_LONG = {
-    "open311.create_request",  # Open311 POST: to validate through RequestForm (issue 18, libs)
-    "routes._file_request",  # the intake filing: back to the ORM (issue 18, filing)
     "openapi._open311_json_paths",  # the OpenAPI document: data, not work
     "openapi._hsds_paths",  # the same
     "hsds.service_json",  # one service as HSDS 3.0 JSON: a mapping of fields

@@ -574,25 +574,23 @@ def _post_limit() -> str:
     return current_app.config.get("OPEN311_POST_LIMIT", POST_LIMIT)
 
 
-@bp.route("/requests.<fmt>", methods=["POST"])
-@limiter.limit(_post_limit)
-def create_request(fmt: str):
-    _check(fmt)
-    form = request.form
-    if api_key_valid(form.get("api_key")) is None:
-        raise Open311Error(403, "api_key is missing or invalid -- can't proceed with create_request")
+def _created(req, lang: str, fmt: str):
+    """201 with the new request's number, the service notice in its language and its token."""
+    notice = _in(lang, _l("Received. %(agency)s leads on it and promises an answer by %(due)s.",
+                          agency=_agency(req, lang), due=req.due_on.isoformat() if req.due_on else "—"))
+    response = _json(
+        [{"service_request_id": req.tracking_no, "service_notice": notice, "account_id": None, "token": req.public_token}],
+        status=201,
+        lang=lang,
+    )
+    response.headers["Location"] = url_for("open311.get_request", service_request_id=req.tracking_no, fmt=fmt, _external=True)
+    return response
 
-    service_code = (form.get("service_code") or "").strip()
-    if not service_code:
-        raise Open311Error(400, "service_code was not provided")
-    entry = None
-    if service_code != OTHER:
-        entry = db.session.scalar(active_entry(service_code))
-        if entry is None:
-            raise Open311Error(404, f"service_code not found: {service_code[:80]!r}")
 
-    # Location: our "addresses" are the buildings, identified by their slug, or named
-    # (address_string) by their name or street address in either language.
+def _building_of(form):
+    """The building a POST names.  Our "addresses" are the buildings, identified by their
+    slug (address_id or attribute[building]), or named (address_string) by their name or
+    street address in either language; lat/long are not supported."""
     address_id = (form.get("address_id") or "").strip()
     building_attr = (form.get("attribute[building]") or "").strip()
     if address_id and building_attr and address_id != building_attr:
@@ -610,6 +608,27 @@ def create_request(fmt: str):
             400, "location not provided: send the building's key (see the service definition) as address_id or attribute[building], "
             "or its name or street address as address_string; lat/long are not supported"
         )
+    return building
+
+
+@bp.route("/requests.<fmt>", methods=["POST"])
+@limiter.limit(_post_limit)
+def create_request(fmt: str):
+    _check(fmt)
+    form = request.form
+    if api_key_valid(form.get("api_key")) is None:
+        raise Open311Error(403, "api_key is missing or invalid -- can't proceed with create_request")
+
+    service_code = (form.get("service_code") or "").strip()
+    if not service_code:
+        raise Open311Error(400, "service_code was not provided")
+    entry = None
+    if service_code != OTHER:
+        entry = db.session.scalar(active_entry(service_code))
+        if entry is None:
+            raise Open311Error(404, f"service_code not found: {service_code[:80]!r}")
+
+    building = _building_of(form)
 
     checked = Open311RequestForm.from_post(form, service_code, company_optional(entry))
     if not checked.validate():
@@ -628,17 +647,7 @@ def create_request(fmt: str):
         public_token=new_public_token(),
     )
     deliver_after_commit()
-    req = filed.request
-    lang = reply_lang
-    notice = _in(lang, _l("Received. %(agency)s leads on it and promises an answer by %(due)s.",
-                          agency=_agency(req, lang), due=req.due_on.isoformat() if req.due_on else "—"))
-    response = _json(
-        [{"service_request_id": req.tracking_no, "service_notice": notice, "account_id": None, "token": req.public_token}],
-        status=201,
-        lang=lang,
-    )
-    response.headers["Location"] = url_for("open311.get_request", service_request_id=req.tracking_no, fmt=fmt, _external=True)
-    return response
+    return _created(filed.request, reply_lang, fmt)
 
 
 # --- command line -------------------------------------------------------------------

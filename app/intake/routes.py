@@ -228,6 +228,12 @@ def _file_request():
         key,
         submitter=_form_session(),
     )
+    return _filed(filed, stored, kept)
+
+
+def _filed(filed, stored: list, kept: list):
+    """After the filing: files of a repeated submission dropped, the stash forgotten, the
+    receipt sent (after the commit), and the person sent on to the confirmation."""
     if not filed.created:
         for item in stored:  # the first submission kept its own files
             uploads.delete_stored(item.storage_name)
