@@ -60,9 +60,10 @@ from ..extensions import csrf, db, limiter
 from ..guide.models import CATEGORIES, GuideEntry
 from ..intake.forms import normalize_text, redact_contacts
 from ..intake.models import OPEN_STAGES, REPLY_LANGS, STAGES, ApiKey, ServiceRequest
-from ..intake.queries import active_entry, building_by_slug, buildings, company_optional, is_publicly_listed, publicly_listed
+from ..intake.queries import active_entry, company_optional, is_publicly_listed, publicly_listed
 from ..intake.services import api_key_valid, create_api_key, new_public_token, new_submission_key, submit_request
 from ..org.models import Building
+from ..org.queries import all_buildings, building_by_slug
 from .forms import Open311RequestForm
 
 bp = Blueprint("open311", __name__, url_prefix="/api/open311/v2", cli_group=None)
@@ -436,7 +437,7 @@ def service_definition(service_code: str, fmt: str):
     entry = None if service_code == OTHER else db.session.scalar(active_entry(service_code))
     if service_code != OTHER and entry is None:
         raise Open311Error(404, f"service_code not found: {service_code[:80]!r}")
-    building_values = [(b.slug, b.loc("name", lang).text) for b in db.session.scalars(buildings())]
+    building_values = [(b.slug, b.loc("name", lang).text) for b in db.session.scalars(all_buildings())]
     return _json(
         {
             "service_code": service_code,
@@ -553,7 +554,7 @@ def building_from_address(address_string: str) -> Building:
     "浦东新区银城中路 501 号").  An Open311 400 when no building or several match."""
     wanted = _address_key(address_string)
     exact, near = {}, {}
-    for building in db.session.scalars(buildings()):
+    for building in db.session.scalars(all_buildings()):
         names = {_address_key(n or "") for n in (building.name_zh, building.name_en)} - {""}
         addresses = {_address_key(a or "") for a in (building.address_zh, building.address_en)} - {""}
         shown = {_address_key(_address(building, lang)) for lang in ("zh", "en")}

@@ -30,19 +30,9 @@ from ..org.models import Department
 from .forms import TRACKING_NO, BulkAssignForm, CohandlerForm, DuplicateForm, ReplyForm, StageForm, TransferForm, mask_phone
 from . import progress
 from .models import EVENT_KINDS, STAGES, TRANSITIONS
+from ..org.queries import all_buildings, all_departments
 from .queries import (
-    QueueFilters,
-    all_events,
-    attachment_counts,
-    entry_titles,
-    buildings,
-    by_tracking_no,
-    canned_replies,
-    departments,
-    in_scope,
-    queue,
-    requests_by_ids,
-    PAGE_SIZE,
+    QueueFilters, all_events, attachment_counts, entry_titles, by_tracking_no, canned_replies, in_scope, queue, requests_by_ids, PAGE_SIZE,
 )
 from .routes import IMAGE_TYPES, _choices, _field_context, send_attachment
 from .services import (
@@ -105,7 +95,7 @@ def _filters(args=None) -> QueueFilters:
 
 def _department_choices(exclude: int | None = None, placeholder: str | None = None):
     first = [("", placeholder)] if placeholder else []
-    return choices(first + [(str(d.id), d.loc("name").text) for d in db.session.scalars(departments()) if d.id != exclude])
+    return choices(first + [(str(d.id), d.loc("name").text) for d in db.session.scalars(all_departments()) if d.id != exclude])
 
 
 def _bulk_form() -> BulkAssignForm:
@@ -161,8 +151,8 @@ def _queue_page(status: int = 200, partial: str | None = "intake/staff/_queue.ht
         service_groups=service_groups,
         service_name=service_name,
         service_attrs=service_attrs,
-        all_buildings=db.session.scalars(buildings()).all(),
-        all_departments=db.session.scalars(departments()).all(),
+        all_buildings=db.session.scalars(all_buildings()).all(),
+        all_departments=db.session.scalars(all_departments()).all(),
         **extra,
     )
 

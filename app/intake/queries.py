@@ -86,18 +86,6 @@ def active_entry(slug: str) -> sa.Select:
 
 
 @cache
-def buildings() -> sa.Select:
-    return sa.select(Building).order_by(Building.street_id, Building.slug)
-
-
-def building_by_slug(slug: str) -> sa.Select:
-    return sa.select(Building).where(Building.slug == slug)
-
-
-def departments() -> sa.Select:
-    return sa.select(Department).order_by(Department.code)
-
-
 def canned_replies(department_id: int | None) -> sa.Select:
     stmt = sa.select(CannedReply).order_by(CannedReply.id)
     if department_id is not None:

@@ -27,9 +27,9 @@ from .emergency import emergency_kinds, numbers_for
 from .forms import TRACKING_NO, AccessForm, InfoForm, RateForm, RecoverForm, ReopenForm, RequestForm, TrackForm, normalize_phone, normalize_text
 from . import progress
 from .models import EVENT_KINDS, REPLY_LANGS, STAGES
+from ..org.queries import building_by_slug
 from .queries import (
-    active_entry, building_by_slug, building_choices, by_tracking_no, public_events,
-    company_optional, service_choices, service_emergency,
+    active_entry, building_choices, by_tracking_no, public_events, company_optional, service_choices, service_emergency,
 )
 from . import stash
 from .services import (

@@ -25,6 +25,10 @@ def all_buildings() -> sa.Select:
     return sa.select(Building).order_by(Building.street_id, Building.slug)
 
 
+def building_by_slug(slug: str) -> sa.Select:
+    return sa.select(Building).where(Building.slug == slug)
+
+
 def buildings_by_slugs(slugs) -> sa.Select:
     return sa.select(Building).where(Building.slug.in_(list(slugs) or [""])).order_by(Building.street_id, Building.slug)
 

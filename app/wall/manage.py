@@ -19,7 +19,8 @@ from ..core.rendering import render
 from ..extensions import db
 from .forms import ClaimForm, EditForm, FulfilForm, ProjectForm, RejectForm, ResourceForm
 from .models import PROGRESS, STATUSES, Resource, Wish
-from .queries import QUEUES, auto_hidden, buildings, managed_resources, moderation_queue, queue_counts, resources_for, wishes_by_ids
+from ..org.queries import all_buildings
+from .queries import QUEUES, auto_hidden, managed_resources, moderation_queue, queue_counts, resources_for, wishes_by_ids
 from .services import (
     BULK_ACTIONS, approve, bulk_moderate, claim, dismiss_reports, edit_text, fulfil, hide, make_project, mark_opened,
     reject, save_resource,
@@ -77,7 +78,7 @@ def _index_page(queue: str, building: str, status: int = 200, partial: str | Non
         statuses=STATUSES,
         progress=PROGRESS,
         reject_form=RejectForm(),
-        all_buildings=[b for b in db.session.scalars(buildings()) if current_user.role == "admin" or b.id in current_user.building_ids],
+        all_buildings=[b for b in db.session.scalars(all_buildings()) if current_user.role == "admin" or b.id in current_user.building_ids],
         bulk_actions=_bulk_labels(),
         **extra,
     )
@@ -318,7 +319,7 @@ def project_from_wish(wish_id: int):
 
 def _resource_form(resource: Resource | None = None, formdata=True) -> ResourceForm:
     form = ResourceForm() if formdata else ResourceForm(formdata=None, obj=resource)
-    allowed = [b for b in db.session.scalars(buildings()) if current_user.role == "admin" or b.id in current_user.building_ids]
+    allowed = [b for b in db.session.scalars(all_buildings()) if current_user.role == "admin" or b.id in current_user.building_ids]
     options = ([("", _("District-wide"))] if current_user.role == "admin" else []) + [(str(b.id), b.loc("name").text) for b in allowed]
     form.building.choices = choices(options)
     if not formdata and resource is not None:

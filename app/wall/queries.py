@@ -46,14 +46,6 @@ def wall_page(filters: WallFilters) -> sa.Select:
     return stmt.order_by(*order).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
 
 
-def buildings() -> sa.Select:
-    return sa.select(Building).order_by(Building.street_id, Building.slug)
-
-
-def building_by_slug(slug: str) -> sa.Select:
-    return sa.select(Building).where(Building.slug == slug)
-
-
 def public_wish(wish_id: int) -> sa.Select:
     return sa.select(Wish).where(Wish.id == wish_id, Wish.status == "approved")
 

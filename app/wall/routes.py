@@ -18,7 +18,8 @@ from ..core.security import no_store
 from ..extensions import db, limiter
 from .forms import ReportForm, WishForm
 from .models import PROGRESS, SORTS, STATUSES
-from .queries import PAGE_SIZE, WallFilters, building_by_slug, buildings, public_wish, wall_page, wish_by_token
+from ..org.queries import all_buildings, building_by_slug
+from .queries import PAGE_SIZE, WallFilters, public_wish, wall_page, wish_by_token
 from .services import post_wish, report, support_outcome, token_hash
 
 bp = Blueprint("wall", __name__, url_prefix="/<lang:lang_code>/wall")
@@ -54,7 +55,7 @@ def _index():
     filters = _filters()
     rows = db.session.scalars(wall_page(filters)).unique().all()
     more = len(rows) > PAGE_SIZE
-    building = next((b for b in db.session.scalars(buildings()) if b.slug == filters.building), None) if filters.building else None
+    building = next((b for b in db.session.scalars(all_buildings()) if b.slug == filters.building), None) if filters.building else None
     return render(
         "wall/index.html",
         "wall/_cards.html",
@@ -62,7 +63,7 @@ def _index():
         more=more,
         filters=filters,
         building=building,
-        all_buildings=db.session.scalars(buildings()).all(),
+        all_buildings=db.session.scalars(all_buildings()).all(),
         progress=PROGRESS,
         sorts={"new": _("Newest"), "top": _("Most supported"), "fulfilled": _("Fulfilled")},
     )
@@ -83,7 +84,7 @@ def _started_stamp() -> str:
 def _wish_form() -> WishForm:
     form = WishForm()
     zh = str(get_locale().language) == "zh"
-    form.building.choices = choices([("", _("Choose your building"))] + [(b.slug, b.name_zh if zh or not b.name_en else b.name_en) for b in db.session.scalars(buildings())])
+    form.building.choices = choices([("", _("Choose your building"))] + [(b.slug, b.name_zh if zh or not b.name_en else b.name_en) for b in db.session.scalars(all_buildings())])
     return form
 
 

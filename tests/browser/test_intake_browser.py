@@ -265,7 +265,8 @@ def test_empty_form_shows_the_errors_and_keeps_what_was_typed(page, app, service
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_track_with_number_and_access_code(new_context, app, service, javascript):
     from app.extensions import db
-    from app.intake.queries import active_entry, building_by_slug
+    from app.intake.queries import active_entry
+    from app.org.queries import building_by_slug
     from app.intake.services import new_submission_key, submit_request
 
     with app.test_request_context("/zh/"):
