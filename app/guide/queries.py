@@ -94,7 +94,8 @@ def _stream(
     vector = {"title": TITLE_TSV, "strong": STRONG_TSV}.get(column, FULLTEXT_TSV)
     columns = [GuideSearchDoc.entry_id.label("entry_id")]
     if ranked:
-        columns.append(sa.func.ts_rank(vector, tsq).label("score"))
+        # A title match is scored on title + keywords (see search_hits).
+        columns.append(sa.func.ts_rank(STRONG_TSV if column == "title" else vector, tsq).label("score"))
     # OFFSET 0 fences the match off from the caller's LIMIT: planned for all matches, it
     # always uses the GIN index (a bitmap scan that still stops early), never a walk in
     # primary-key order testing every row, which a LIMIT makes look cheap and which costs
@@ -120,9 +121,17 @@ def search_hits(query: str, filters: GuideFilters | None = None, mode: str = "al
         sa.select(strong.c.entry_id, sa.literal(STRONG_BONUS).label("tier"), strong.c.score),
         sa.select(anywhere.c.entry_id, sa.literal(0.0).label("tier"), anywhere.c.score),
     ).subquery("both_hits")
-    # The best tier an entry reached, plus its best score in any stream: within the title
-    # tier, an entry whose keywords hold the words too ranks above one with the title alone.
-    best = (sa.func.max(both.c.tier) + sa.func.max(both.c.score)).label("score")
+    # The best tier an entry reached, plus a score within it, so that in the title tier an
+    # entry whose keywords hold the words too ranks first.  SQLite: its best score in any
+    # stream (FTS5 answers in rowid order, so which entries make each stream's cut at
+    # SEARCH_CAP is always the same).  PostgreSQL: its score in its best tier's stream only,
+    # a title match being scored on title + keywords (above): the GIN scan answers in heap
+    # order, so whether an entry also made a lower stream's cut is chance, and the order
+    # within a tier changed from run to run.
+    if db.engine.dialect.name == "sqlite":
+        best = (sa.func.max(both.c.tier) + sa.func.max(both.c.score)).label("score")
+    else:
+        best = sa.func.max(both.c.tier + both.c.score).label("score")
     return (
         sa.select(both.c.entry_id, best)
         .group_by(both.c.entry_id)
