@@ -246,23 +246,28 @@ def test_time_bound_event_states_follow_the_clock(app, client, demo, monkeypatch
 
 
 def test_the_lobby_screen_clock_is_that_of_the_answer(app, client, demo, monkeypatch):
-    """Screens polling in the same second share one page; the next second's is built
-    with its own "Updated" time."""
+    """Screens polling in the same minute share one page; the next minute's is built
+    with its own "Updated" time, to the minute."""
     import app.boards.routes as routes
 
-    now = utcnow()
+    now = utcnow().replace(second=5, microsecond=0)
     monkeypatch.setattr(routes, "utcnow", lambda: now)
     client.get("/en/boards/shanghai-tower/screen", headers=HX)
+    monkeypatch.setattr(routes, "utcnow", lambda: now + timedelta(seconds=50))  # the same minute
     assert _statements(app, app.test_client(), "/en/boards/shanghai-tower/screen", HX)[0] == 0
-    later = now + timedelta(hours=5)
+    later = now + timedelta(hours=5, seconds=20)
     monkeypatch.setattr(routes, "utcnow", lambda: later)
     count, response = _statements(app, client, "/en/boards/shanghai-tower/screen", HX)
+    assert count > 0  # built again
     with app.test_request_context("/en/"):
-        from flask_babel import format_datetime, force_locale
+        from flask_babel import force_locale, format_datetime
+
+        from app.core.timeutil import WHEN_PATTERNS
 
         with force_locale("en"):
-            expected = format_datetime(later)
-    assert expected in response.get_data(as_text=True)
+            expected = format_datetime(later, WHEN_PATTERNS["en"])
+    html = response.get_data(as_text=True)
+    assert f"Updated {expected}" in html and ":25" not in expected  # to the minute, no seconds
 
 
 def test_a_forged_host_never_reaches_other_visitors(app, client, demo):

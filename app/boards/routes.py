@@ -17,7 +17,7 @@ from ..core.cache import Version, cached
 from ..core.i18n import current_lang
 from ..core.qr import qr_svg
 from ..core.rendering import render
-from ..core.timeutil import aware, utcnow
+from ..core.timeutil import aware, format_when, utcnow
 from ..core.workdays import SHANGHAI
 from ..extensions import db
 from ..intake.models import STAGES
@@ -156,21 +156,26 @@ def event_or_404(building, event_id: int):
 
 @bp.route("/<slug>/screen")
 def screen(slug: str):
-    """Lobby-screen mode: large type, refreshed by htmx polling.  Its "Updated <time>"
-    shows that the last poll worked, so a cached screen holds for its second only (every
-    screen polling that second gets the same page)."""
-    return cached("boards.screen", page_version(vary=str(int(utcnow().timestamp()))), lambda: _screen(slug))
+    """Lobby-screen mode: large type, refreshed by htmx polling (every 60 s).  Its
+    "Updated <time>", to the minute like every time shown, says that the last poll worked,
+    so a cached screen holds for its minute (every screen polling in that minute gets the
+    same page)."""
+    return cached("boards.screen", page_version(vary=str(_minute())), lambda: _screen(slug))
+
+
+def _minute() -> int:
+    return int(utcnow().timestamp()) // 60
 
 
 def _updated_now() -> str:
     # Markup: safe as HTML, not escaped twice by the template.  Formatting a time with Babel
-    # costs more than the rest of a cached answer, so each second is formatted once per language.
-    return _formatted_second(int(utcnow().timestamp()), current_lang())
+    # costs more than the rest of a cached answer, so each minute is formatted once per language.
+    return _formatted_minute(_minute(), current_lang())
 
 
 @lru_cache(maxsize=4)
-def _formatted_second(second: int, _locale: str):
-    return escape(format_datetime(datetime.fromtimestamp(second, timezone.utc)))
+def _formatted_minute(minute: int, _locale: str):
+    return escape(format_when(datetime.fromtimestamp(minute * 60, timezone.utc)))
 
 
 def _screen(slug: str):
