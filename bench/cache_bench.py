@@ -138,7 +138,7 @@ def main() -> None:
             stop_server(server)
 
     where = "PostgreSQL" if args.postgres else "SQLite"
-    store = "Redis" if args.redis else "in-process"
+    store = "Redis" if args.redis else "files (instance/page-cache)"
     print(f"\nVaried load — {where}, cache store {store}, gunicorn 2 sync workers, wrk -t2 -c8, {args.seconds:g} s per group, "
           f"random URL per request, no cookies\n")
     print("| group | URLs | cache off (built path) req/s | cache on req/s |")
