@@ -272,6 +272,25 @@ def auth(client):
     return Auth(client)
 
 
+def count_statements(app, client, path: str, **headers) -> int:
+    """How many SQL statements one GET of ``path`` runs (it must answer 200)."""
+    import sqlalchemy as sa
+
+    seen = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path, headers=headers).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
 def text_of(response) -> str:
     """The visible text of an HTML response, tags stripped and white space folded."""
     html = response.get_data(as_text=True)

@@ -23,7 +23,7 @@ from app.extensions import db
 from app.intake.models import ServiceRequest
 from app.org.models import Building, Department
 from app.wall.models import Wish
-from tests.conftest import csrf_from, text_of
+from tests.conftest import count_statements, csrf_from, text_of
 
 ST, JM, IFC = "shanghai-tower", "jin-mao-tower", "ifc"
 _serial = count(1)
@@ -257,29 +257,12 @@ def test_htmx_request_gets_only_the_counts_partial(app, client, auth, scene):
     assert "<html" in boosted.get_data(as_text=True)
 
 
-def _statements(app, client, path, **headers) -> int:
-    """How many SQL statements one GET of ``path`` runs."""
-    seen = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path, headers=headers).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
 def _count_for_everyone(app, client, auth) -> dict:
     found = {}
     for role in ("admin", "council", "observer", "staff"):
         auth.login(f"{role}@example.com", lang="en")
         client.get("/en/council/")  # the first page after signing in may do session work
-        found[role] = (_statements(app, client, "/en/council/"), _statements(app, client, "/en/council/", **{"HX-Request": "true"}))
+        found[role] = (count_statements(app, client, "/en/council/"), count_statements(app, client, "/en/council/", **{"HX-Request": "true"}))
         auth.logout(lang="en")
     return found
 

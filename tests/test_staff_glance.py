@@ -19,7 +19,7 @@ from app.guide.models import GuideEntry
 from app.intake.models import RequestAttachment, RequestEvent, ServiceRequest
 from app.org.models import Building, Department
 from app.wall.models import Wish
-from tests.conftest import csrf_from, text_of
+from tests.conftest import count_statements, csrf_from, text_of
 from tests.guide_fixtures import make_entries
 from tests.test_wall import post_wish
 
@@ -105,31 +105,15 @@ def test_an_observer_sees_no_excerpt_and_no_photo_marker(app, client, auth, demo
     assert "大堂空调" not in html and "138****5678" not in html and "photo" not in row
 
 
-def _statements(app, client, path) -> int:
-    seen = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
 def test_the_queue_runs_as_many_queries_for_one_row_as_for_many(app, client, auth, demo):
     make_entries(app)
     make_request(app, photos=1, entry_slug="food-licence")
     auth.login("council@example.com")
     client.get("/zh/council/requests/")
-    one = _statements(app, client, "/zh/council/requests/")
+    one = count_statements(app, client, "/zh/council/requests/")
     for i in range(6):
         make_request(app, photos=i % 3, entry_slug="fire-check" if i % 2 else None)
-    many = _statements(app, client, "/zh/council/requests/")
+    many = count_statements(app, client, "/zh/council/requests/")
     assert many == one, (one, many)
 
 
